@@ -1,0 +1,3 @@
+"""exiledb: a documentation and analysis database for transnational repression."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from exiledb.cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""The `exiledb` command: thin wrappers over importable functions.
+
+Every command fails with a one-line message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="exiledb",
+    help="exiledb: document transnational repression - exiles, relatives, sources, statistics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _setup(migrate: bool = True) -> None:
+    """Configure Django and bring the database schema up to date."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exiledb.settings")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        from exiledb.access.roles import ensure_groups
+
+        call_command("migrate", verbosity=0, interactive=False)
+        ensure_groups()
+
+
+def handles_errors(func: F) -> F:
+    """Turn database and file-system failures into one clear line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from django.db import Error as DatabaseError
+
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except DatabaseError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise fail(f"database error: {first} (check EXILEDB_DATABASE_URL)") from None
+        except OSError as exc:
+            raise fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_summary(summary: Any, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("records")
+    for col in ("created", "updated", "unchanged"):
+        table.add_column(col, justify="right")
+    for kind in summary.created:
+        table.add_row(kind, str(summary.created[kind]), str(summary.updated[kind]),
+                      str(summary.unchanged[kind]))
+    out.print(table)
+
+
+def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None:
+    from rich.progress import Progress
+
+    from exiledb.ingest.base import ImportFailed
+    from exiledb.ingest.registry import read
+    from exiledb.ingest.writer import apply
+
+    try:
+        batch = read(path, fmt)
+        total = sum(len(v) for v in batch.records.values())
+        if total > 2000 and not quiet:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("importing", total=total)
+                summary = apply(batch, dry_run=dry_run,
+                                progress=lambda _kind, n: bar.advance(task, n))
+        else:
+            summary = apply(batch, dry_run=dry_run)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise fail(f"{len(exc.problems)} problem(s) found in {path}; nothing was stored.") from None
+    if quiet:
+        return
+    _print_summary(summary, f"{'Dry run of ' if dry_run else ''}import of {path}")
+    if dry_run:
+        out.print("Dry run: nothing was stored.")
+    elif summary.changed == 0:
+        out.print("Nothing changed: every record was already stored as in the file.")
+
+
+class Format(str, Enum):
+    auto = "auto"
+    json = "json"
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    path: Annotated[str, typer.Argument(help="The file to import.")],
+    fmt: Annotated[Format, typer.Option("--format", help="File format.")] = Format.auto,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; store "
+                                                            "nothing.")] = False,
+) -> None:
+    """Import records from a file, atomically and idempotently (upsert by id).
+
+    Every problem is reported at once as FILE:LOCATION: MESSAGE and nothing is stored if there
+    is any. Importing the same file twice changes nothing the second time.
+
+    Example: exiledb import cases.json --dry-run
+    """
+    _setup()
+    _run_import(path, fmt.value, dry_run)
+
+
+@app.command()
+@handles_errors
+def demo() -> None:
+    """Load the demo dataset coded from the Foreign Policy Centre article (Dec 2017).
+
+    Running it again changes nothing.
+
+    Example: exiledb demo && exiledb stats
+    """
+    _setup()
+    with resources.as_file(resources.files("exiledb.demo") / "fpc-2017.json") as path:
+        _run_import(str(path), "json", dry_run=False)
+
+
+class Audience(str, Enum):
+    internal = "internal"
+    public = "public"
+
+
+@app.command()
+@handles_errors
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    audience: Annotated[Audience, typer.Option(
+        help="internal: every record; public: what an anonymous reader sees.")] = Audience.internal,
+) -> None:
+    """Print the statistics: cases by stage, incidents by tactic, host country and year, abroad
+    vs proxy, relatives targeted, origin-host dyads.
+
+    Example: exiledb stats --json --audience public
+    """
+    _setup()
+    from exiledb.access.policy import visible_incidents
+    from exiledb.analysis import stats as analysis
+    from exiledb.vocab import COUNTRIES, codebook
+
+    qs = visible_incidents(None) if audience is Audience.public else None
+    figures = analysis.compute(qs)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    inc = figures["incidents"]
+    out.print(f"[bold]{inc['total']}[/] incidents: {inc['abroad']} abroad, {inc['proxy']} "
+              f"against relatives at home (proxy); [bold]{figures['cases']['total']}[/] cases; "
+              f"{figures['relatives_targeted']} relatives targeted.")
+
+    def show(title: str, rows: dict[str, int], label: Callable[[str], str]) -> None:
+        table = Table(title=title)
+        table.add_column(title.split(" by ")[-1])
+        table.add_column("count", justify="right")
+        for key, n in rows.items():
+            table.add_row(label(key), str(n))
+        out.print(table)
+
+    stage_labels = {"1": "1 on notice", "2": "2 detained", "3": "3 rendered/attacked"}
+    show("Cases by stage", figures["cases"]["by_stage"], lambda k: stage_labels.get(k, k))
+    show("Incidents by tactic", inc["by_tactic"], codebook.TACTICS.label)
+    show("Incidents abroad by host country", inc["by_host_country"],
+         lambda k: f"{COUNTRIES.get(k, k)} ({k})")
+    show("Incidents by year", inc["by_year"], str)
+    out.print(figures["note"], style="italic")
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """Serve the site and editor with gunicorn (migrates the database first).
+
+    Example: exiledb serve --host 0.0.0.0 --port 8080 --workers 4
+    """
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from gunicorn.app.base import BaseApplication
+
+    from exiledb.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> Any:
+            return application
+
+    debug = " (DEBUG on)" if settings.DEBUG else ""
+    out.print(f"Serving exiledb on http://{host}:{port}/ - editor at /editor/{debug}")
+    Server().run()
+
+
+class Role(str, Enum):
+    admin = "admin"
+    editor = "editor"
+    coder = "coder"
+    viewer = "viewer"
+
+
+@user_app.command("add")
+@handles_errors
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="admin, editor, coder or viewer.")],
+    email: Annotated[str, typer.Option(help="E-mail address.")] = "",
+) -> None:
+    """Create an account with a role. The password is asked for, or read from standard input -
+    never taken from the command line, where it would land in shell history.
+
+    Example: exiledb user add amina --role coder
+    Example: printf '%s\\n' "$PASSWORD" | exiledb user add amina --role coder
+    """
+    _setup()
+    from django.contrib.auth import get_user_model, password_validation
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    user_model = get_user_model()
+    if user_model.objects.filter(username=name).exists():
+        raise fail(f"a user named '{name}' already exists")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise fail("the passwords do not match")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise fail("no password given (type it at the prompt or pipe it on standard input)")
+    candidate = user_model(username=name, email=email)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as exc:
+        raise fail("password refused: " + " ".join(exc.messages)) from None
+    with transaction.atomic():
+        user = user_model.objects.create_user(
+            username=name, email=email, password=password, is_staff=True,
+            is_superuser=role is Role.admin)
+        user.groups.add(Group.objects.get(name=role.value))
+    out.print(f"Created {role.value} '{name}'.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The interchange JSON format (`exiledb/1`): the backbone every other format maps onto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from exiledb.vocab import CODEBOOK_VERSION
+
+from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem
+from .schema import normalise
+
+FORMAT = "exiledb/1"
+TOP_LEVEL = {"format", "codebook", "title", "description", *RECORD_TYPES}
+
+
+def read(path: str | Path) -> Batch:
+    """Parse and canonicalise an interchange file; raise ImportFailed with every problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFailed([ImportProblem(name, "", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the BOM that Windows editors add
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([ImportProblem(
+            name, f"byte {exc.start}", "the file is not UTF-8 text; save it as UTF-8")]) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) - 1 else ""
+        raise ImportFailed([ImportProblem(
+            name, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}{hint}")]) from None
+    return parse_document(doc, name)
+
+
+def parse_document(doc: Any, name: str = "<document>") -> Batch:
+    """Canonicalise a parsed document. Record problems are collected on the batch, so that
+    reference problems can be reported together with them."""
+    problems: list[ImportProblem] = []
+    if not isinstance(doc, dict):
+        raise ImportFailed([ImportProblem(name, "", "the document must be a JSON object with "
+                                                    f"\"format\": \"{FORMAT}\"")])
+    if doc.get("format") != FORMAT:
+        raise ImportFailed([ImportProblem(
+            name, "format", f"expected \"format\": \"{FORMAT}\", found {doc.get('format')!r}")])
+    for key in doc:
+        if key not in TOP_LEVEL:
+            problems.append(ImportProblem(name, key, "unknown top-level key (expected one of "
+                                                     f"{', '.join(sorted(TOP_LEVEL))})"))
+    codebook = doc.get("codebook", CODEBOOK_VERSION)
+    if str(codebook).split(".")[0] != CODEBOOK_VERSION.split(".")[0]:
+        problems.append(ImportProblem(name, "codebook", f"written for codebook {codebook}; this "
+                                                        f"exiledb uses {CODEBOOK_VERSION}"))
+    batch = Batch(file=name)
+    for kind in RECORD_TYPES:
+        items = doc.get(kind, [])
+        if not isinstance(items, list):
+            problems.append(ImportProblem(name, kind, "must be a list"))
+            continue
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(items):
+            rid = raw.get("id") if isinstance(raw, dict) else None
+            where = f"{kind}[{i}]" + (f" (id {rid})" if rid else "")
+            rec, field_problems, refs = normalise(kind, raw)
+            problems.extend(ImportProblem(name, f"{where}: {f}" if f else where, msg)
+                            for f, msg in field_problems)
+            if rec is None:
+                continue
+            if rec["id"] in seen:
+                problems.append(ImportProblem(name, f"{where}: id", f"duplicate id: also used by "
+                                                                    f"{kind}[{seen[rec['id']]}]"))
+                continue
+            seen[rec["id"]] = i
+            index = len(batch.records[kind])
+            batch.origins[(kind, index)] = where
+            batch.refs.extend((kind, index, *ref) for ref in refs)
+            batch.records[kind].append(rec)
+    batch.problems.extend(problems)
+    return batch
+
+
+def document(records: dict[str, list[dict[str, Any]]], title: str = "") -> dict[str, Any]:
+    """Wrap canonical record lists as an interchange document."""
+    doc: dict[str, Any] = {"format": FORMAT, "codebook": CODEBOOK_VERSION}
+    if title:
+        doc["title"] = title
+    for kind in RECORD_TYPES:
+        doc[kind] = records.get(kind, [])
+    return doc
