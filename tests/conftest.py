@@ -20,31 +20,69 @@ PASSWORD = "correct horse battery staple 42"
 MINIMAL: dict[str, Any] = {
     "format": "exiledb/1",
     "codebook": "1.0.0",
-    "organizations": [{"id": "org/g24", "name": "Group 24", "type": "movement", "country": "TJ",
-                       "designations": [{"type": "extremist", "by_country": "TJ",
-                                         "date": "2014-10"}]}],
-    "sources": [{"id": "src/hrw", "type": "ngo_report", "title": "Abuse of Dissidents' Families",
-                 "publisher": "Human Rights Watch", "date": "2016-12-20",
-                 "url": "https://www.hrw.org/news/2016/12/20/tajikistan-abuse-dissidents-families"}],
-    "persons": [
-        {"id": "person/exile", "display_name": "Shabnam Khudoydodova",
-         "names": [{"value": "Khodoydodova"}, {"value": "Худойдодова", "language": "tg"}],
-         "sex": "female", "origin_country": "TJ", "categories": ["opposition"],
-         "affiliations": [{"organization": "org/g24", "role": "alleged_member"}]},
-        {"id": "person/daughter", "display_name": "daughter of Shabnam Khudoydodova",
-         "name_known": False, "is_minor": True, "origin_country": "TJ"},
+    "organizations": [
+        {
+            "id": "org/g24",
+            "name": "Group 24",
+            "type": "movement",
+            "country": "TJ",
+            "designations": [{"type": "extremist", "by_country": "TJ", "date": "2014-10"}],
+        }
     ],
-    "relationships": [{"id": "rel/1", "person": "person/daughter", "kinship": "daughter",
-                       "other": "person/exile"}],
+    "sources": [
+        {
+            "id": "src/hrw",
+            "type": "ngo_report",
+            "title": "Abuse of Dissidents' Families",
+            "publisher": "Human Rights Watch",
+            "date": "2016-12-20",
+            "url": "https://www.hrw.org/news/2016/12/20/tajikistan-abuse-dissidents-families",
+        }
+    ],
+    "persons": [
+        {
+            "id": "person/exile",
+            "display_name": "Shabnam Khudoydodova",
+            "names": [{"value": "Khodoydodova"}, {"value": "Худойдодова", "language": "tg"}],
+            "sex": "female",
+            "origin_country": "TJ",
+            "categories": ["opposition"],
+            "affiliations": [{"organization": "org/g24", "role": "alleged_member"}],
+        },
+        {
+            "id": "person/daughter",
+            "display_name": "daughter of Shabnam Khudoydodova",
+            "name_known": False,
+            "is_minor": True,
+            "origin_country": "TJ",
+        },
+    ],
+    "relationships": [
+        {"id": "rel/1", "person": "person/daughter", "kinship": "daughter", "other": "person/exile"}
+    ],
     "incidents": [
-        {"id": "incident/school", "title": "Mob at a school in Kulob", "date": "2016-09",
-         "country": "TJ", "place": "Kulob", "place_precision": "city", "origin_country": "TJ",
-         "proxy": True, "tactics": ["proxy_mob", "proxy_public_shaming"],
-         "host_state_role": "not_applicable", "legal_channel": "none",
-         "involvements": [{"person": "person/daughter", "role": "relative_targeted",
-                           "linked_exile": "person/exile"}],
-         "citations": [{"source": "src/hrw", "locator": "para 1"}],
-         "review_status": "published"},
+        {
+            "id": "incident/school",
+            "title": "Mob at a school in Kulob",
+            "date": "2016-09",
+            "country": "TJ",
+            "place": "Kulob",
+            "place_precision": "city",
+            "origin_country": "TJ",
+            "proxy": True,
+            "tactics": ["proxy_mob", "proxy_public_shaming"],
+            "host_state_role": "not_applicable",
+            "legal_channel": "none",
+            "involvements": [
+                {
+                    "person": "person/daughter",
+                    "role": "relative_targeted",
+                    "linked_exile": "person/exile",
+                }
+            ],
+            "citations": [{"source": "src/hrw", "locator": "para 1"}],
+            "review_status": "published",
+        },
     ],
 }
 
@@ -58,8 +96,10 @@ def minimal_doc() -> dict[str, Any]:
 def write_doc(tmp_path: Path):
     def write(doc: Any, name: str = "data.json") -> Path:
         path = tmp_path / name
-        path.write_text(json.dumps(doc, ensure_ascii=False) if not isinstance(doc, str) else doc,
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(doc, ensure_ascii=False) if not isinstance(doc, str) else doc,
+            encoding="utf-8",
+        )
         return path
 
     return write
@@ -77,8 +117,9 @@ def personas(db) -> dict[str, Any]:
     users: dict[str, Any] = {"anonymous": None}
     model = get_user_model()
     for role in PERSONAS[1:]:
-        user = model.objects.create_user(role, password=PASSWORD, is_staff=True,
-                                         is_superuser=role == "admin")
+        user = model.objects.create_user(
+            role, password=PASSWORD, is_staff=True, is_superuser=role == "admin"
+        )
         user.groups.add(Group.objects.get(name=role))
         users[role] = user
     return users
@@ -99,9 +140,14 @@ def cli(tmp_path: Path):
         import psycopg
 
         pg_name = f"exiledb_cli_{os.getpid()}"
-        with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
-                             password=db["PASSWORD"] or None, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
             conn.execute(f'CREATE DATABASE "{pg_name}"')
 
@@ -113,15 +159,27 @@ def cli(tmp_path: Path):
             env["EXILEDB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
         else:
             env["EXILEDB_DATABASE_URL"] = (
-                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{pg_name}")
-        return subprocess.run([sys.executable, "-m", "exiledb", *args], input=input,
-                              capture_output=True, text=True, env=env, timeout=300)
+                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{pg_name}"
+            )
+        return subprocess.run(
+            [sys.executable, "-m", "exiledb", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
 
     yield run
     if pg_name:
         import psycopg
 
-        with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
-                             password=db["PASSWORD"] or None, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')

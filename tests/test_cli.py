@@ -23,20 +23,29 @@ def test_it_imports_a_file_and_reimporting_changes_nothing(cli, write_doc, minim
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["incidents"][0]["tactics"].append("mob"),
-         "incidents[0] (id incident/school): tactics[2]: unknown tactic 'mob' "
-         "(did you mean proxy_mob?)"),
-        (lambda d: d["incidents"][0]["involvements"][0].update(person="person/nobody"),
-         "incidents[0] (id incident/school): involvements[0].person: dangling reference"),
-        (lambda d: d["incidents"][0].update(date="2016-02-30"),
-         "incidents[0] (id incident/school): date: '2016-02-30': there is no day 30"),
-        (lambda d: d["persons"][0].update(origin_country="Tajikistan"),
-         "persons[0] (id person/exile): origin_country: 'Tajikistan' is not an ISO 3166-1"),
+        (
+            lambda d: d["incidents"][0]["tactics"].append("mob"),
+            "incidents[0] (id incident/school): tactics[2]: unknown tactic 'mob' "
+            "(did you mean proxy_mob?)",
+        ),
+        (
+            lambda d: d["incidents"][0]["involvements"][0].update(person="person/nobody"),
+            "incidents[0] (id incident/school): involvements[0].person: dangling reference",
+        ),
+        (
+            lambda d: d["incidents"][0].update(date="2016-02-30"),
+            "incidents[0] (id incident/school): date: '2016-02-30': there is no day 30",
+        ),
+        (
+            lambda d: d["persons"][0].update(origin_country="Tajikistan"),
+            "persons[0] (id person/exile): origin_country: 'Tajikistan' is not an ISO 3166-1",
+        ),
     ],
     ids=["unknown-tactic", "dangling-reference", "impossible-date", "unknown-country"],
 )
-def test_bad_input_names_record_and_field_and_stores_nothing(cli, write_doc, minimal_doc,
-                                                             mutate, expected):
+def test_bad_input_names_record_and_field_and_stores_nothing(
+    cli, write_doc, minimal_doc, mutate, expected
+):
     mutate(minimal_doc)
     path = write_doc(minimal_doc)
     result = cli("import", str(path))

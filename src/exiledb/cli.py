@@ -10,9 +10,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -80,8 +79,12 @@ def _print_summary(summary: Any, title: str) -> None:
     for col in ("created", "updated", "unchanged"):
         table.add_column(col, justify="right")
     for kind in summary.created:
-        table.add_row(kind, str(summary.created[kind]), str(summary.updated[kind]),
-                      str(summary.unchanged[kind]))
+        table.add_row(
+            kind,
+            str(summary.created[kind]),
+            str(summary.updated[kind]),
+            str(summary.unchanged[kind]),
+        )
     out.print(table)
 
 
@@ -98,8 +101,9 @@ def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None
         if total > 2000 and not quiet:
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("importing", total=total)
-                summary = apply(batch, dry_run=dry_run,
-                                progress=lambda _kind, n: bar.advance(task, n))
+                summary = apply(
+                    batch, dry_run=dry_run, progress=lambda _kind, n: bar.advance(task, n)
+                )
         else:
             summary = apply(batch, dry_run=dry_run)
     except ImportFailed as exc:
@@ -115,7 +119,7 @@ def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None
         out.print("Nothing changed: every record was already stored as in the file.")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     auto = "auto"
     json = "json"
 
@@ -125,8 +129,9 @@ class Format(str, Enum):
 def import_(
     path: Annotated[str, typer.Argument(help="The file to import.")],
     fmt: Annotated[Format, typer.Option("--format", help="File format.")] = Format.auto,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; store "
-                                                            "nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report; store nothing.")
+    ] = False,
 ) -> None:
     """Import records from a file, atomically and idempotently (upsert by id).
 
@@ -153,7 +158,7 @@ def demo() -> None:
         _run_import(str(path), "json", dry_run=False)
 
 
-class Audience(str, Enum):
+class Audience(StrEnum):
     internal = "internal"
     public = "public"
 
@@ -162,8 +167,10 @@ class Audience(str, Enum):
 @handles_errors
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    audience: Annotated[Audience, typer.Option(
-        help="internal: every record; public: what an anonymous reader sees.")] = Audience.internal,
+    audience: Annotated[
+        Audience,
+        typer.Option(help="internal: every record; public: what an anonymous reader sees."),
+    ] = Audience.internal,
 ) -> None:
     """Print the statistics: cases by stage, incidents by tactic, host country and year, abroad
     vs proxy, relatives targeted, origin-host dyads.
@@ -181,9 +188,11 @@ def stats(
         typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     inc = figures["incidents"]
-    out.print(f"[bold]{inc['total']}[/] incidents: {inc['abroad']} abroad, {inc['proxy']} "
-              f"against relatives at home (proxy); [bold]{figures['cases']['total']}[/] cases; "
-              f"{figures['relatives_targeted']} relatives targeted.")
+    out.print(
+        f"[bold]{inc['total']}[/] incidents: {inc['abroad']} abroad, {inc['proxy']} "
+        f"against relatives at home (proxy); [bold]{figures['cases']['total']}[/] cases; "
+        f"{figures['relatives_targeted']} relatives targeted."
+    )
 
     def show(title: str, rows: dict[str, int], label: Callable[[str], str]) -> None:
         table = Table(title=title)
@@ -196,8 +205,11 @@ def stats(
     stage_labels = {"1": "1 on notice", "2": "2 detained", "3": "3 rendered/attacked"}
     show("Cases by stage", figures["cases"]["by_stage"], lambda k: stage_labels.get(k, k))
     show("Incidents by tactic", inc["by_tactic"], codebook.TACTICS.label)
-    show("Incidents abroad by host country", inc["by_host_country"],
-         lambda k: f"{COUNTRIES.get(k, k)} ({k})")
+    show(
+        "Incidents abroad by host country",
+        inc["by_host_country"],
+        lambda k: f"{COUNTRIES.get(k, k)} ({k})",
+    )
     show("Incidents by year", inc["by_year"], str)
     out.print(figures["note"], style="italic")
 
@@ -237,7 +249,7 @@ def serve(
     Server().run()
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     admin = "admin"
     editor = "editor"
     coder = "coder"
@@ -283,8 +295,12 @@ def user_add(
         raise fail("password refused: " + " ".join(exc.messages)) from None
     with transaction.atomic():
         user = user_model.objects.create_user(
-            username=name, email=email, password=password, is_staff=True,
-            is_superuser=role is Role.admin)
+            username=name,
+            email=email,
+            password=password,
+            is_staff=True,
+            is_superuser=role is Role.admin,
+        )
         user.groups.add(Group.objects.get(name=role.value))
     out.print(f"Created {role.value} '{name}'.")
 

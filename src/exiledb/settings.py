@@ -45,7 +45,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = _flag("EXILEDB_DEBUG")
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("EXILEDB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    h.strip()
+    for h in os.environ.get("EXILEDB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 ]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("EXILEDB_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()

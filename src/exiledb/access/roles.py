@@ -33,7 +33,7 @@ def ensure_groups() -> dict[str, Group]:
         group, _ = Group.objects.get_or_create(name=role)
         perms = Permission.objects.filter(
             content_type__app_label__in=_APPS,
-            codename__regex=r"^(%s)_" % "|".join(_ACTIONS[role]),
+            codename__regex=r"^({})_".format("|".join(_ACTIONS[role])),
         )
         group.permissions.set(perms)
         groups[role] = group

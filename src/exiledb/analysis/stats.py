@@ -15,8 +15,10 @@ from django.db.models import Count, Max, QuerySet
 from exiledb.cases.models import Incident, IncidentTactic, Involvement
 from exiledb.vocab import CODEBOOK_VERSION, case_stage
 
-FLOOR_NOTE = ("Counts of documented incidents and cases only: a floor, not an estimate of how "
-              "much repression took place.")
+FLOOR_NOTE = (
+    "Counts of documented incidents and cases only: a floor, not an estimate of how "
+    "much repression took place."
+)
 
 
 def _counts(rows: Any, key: str) -> dict[str, int]:
@@ -27,13 +29,18 @@ def case_stages(incidents: QuerySet[Incident]) -> dict[str, int]:
     """Highest stage per targeted person: targets of incidents and exiles whose relatives were
     targeted (proxy incidents count as stage 1)."""
     per_person: dict[Any, list[int | None]] = {}
-    targets = (Involvement.objects.filter(incident__in=incidents, role="target",
-                                          person__isnull=False)
-               .values("person").annotate(stage=Max("incident__stage")))
+    targets = (
+        Involvement.objects.filter(incident__in=incidents, role="target", person__isnull=False)
+        .values("person")
+        .annotate(stage=Max("incident__stage"))
+    )
     for row in targets:
         per_person.setdefault(row["person"], []).append(row["stage"])
-    linked = (Involvement.objects.filter(incident__in=incidents, linked_exile__isnull=False)
-              .values("linked_exile").annotate(stage=Max("incident__stage")))
+    linked = (
+        Involvement.objects.filter(incident__in=incidents, linked_exile__isnull=False)
+        .values("linked_exile")
+        .annotate(stage=Max("incident__stage"))
+    )
     for row in linked:
         per_person.setdefault(row["linked_exile"], []).append(row["stage"])
     stages = Counter(case_stage(s) for s in per_person.values())
@@ -51,8 +58,12 @@ def compute(incidents: QuerySet[Incident] | None = None) -> dict[str, Any]:
     abroad_qs = qs.filter(is_proxy=False)
     by_stage_cases = case_stages(qs)
     relatives = Involvement.objects.filter(incident__in=qs, role="relative_targeted")
-    dyads = (abroad_qs.exclude(year=None).values("origin_country", "country", "year")
-             .annotate(n=Count("pk")).order_by("origin_country", "country", "year"))
+    dyads = (
+        abroad_qs.exclude(year=None)
+        .values("origin_country", "country", "year")
+        .annotate(n=Count("pk"))
+        .order_by("origin_country", "country", "year")
+    )
     return {
         "codebook": CODEBOOK_VERSION,
         "note": FLOOR_NOTE,
@@ -64,20 +75,34 @@ def compute(incidents: QuerySet[Incident] | None = None) -> dict[str, Any]:
             "total": totals["total"],
             "proxy": proxy,
             "abroad": totals["total"] - proxy,
-            "by_stage": _counts(qs.values("stage").annotate(n=Count("pk")).order_by("stage"),
-                                "stage"),
+            "by_stage": _counts(
+                qs.values("stage").annotate(n=Count("pk")).order_by("stage"), "stage"
+            ),
             "by_tactic": _counts(
-                IncidentTactic.objects.filter(incident__in=qs).values("tactic")
-                .annotate(n=Count("pk")).order_by("-n", "tactic"), "tactic"),
+                IncidentTactic.objects.filter(incident__in=qs)
+                .values("tactic")
+                .annotate(n=Count("pk"))
+                .order_by("-n", "tactic"),
+                "tactic",
+            ),
             "by_host_country": _counts(
                 abroad_qs.values("country").annotate(n=Count("pk")).order_by("-n", "country"),
-                "country"),
-            "by_year": _counts(qs.values("year").annotate(n=Count("pk")).order_by("year"),
-                               "year"),
+                "country",
+            ),
+            "by_year": _counts(qs.values("year").annotate(n=Count("pk")).order_by("year"), "year"),
         },
         "relatives_targeted": relatives.filter(person__isnull=False)
-        .values("person").distinct().count(),
+        .values("person")
+        .distinct()
+        .count(),
         "relatives_unnamed_mentions": relatives.filter(person__isnull=True).count(),
-        "dyads": [{"origin": d["origin_country"], "host": d["country"], "year": d["year"],
-                   "incidents": d["n"]} for d in dyads],
+        "dyads": [
+            {
+                "origin": d["origin_country"],
+                "host": d["country"],
+                "year": d["year"],
+                "incidents": d["n"],
+            }
+            for d in dyads
+        ],
     }

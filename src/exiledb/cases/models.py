@@ -18,8 +18,9 @@ from exiledb.vocab import COUNTRIES, codebook, dates, incident_stage
 
 from . import rules
 
-COUNTRY_CHOICES = sorted(((code, f"{name} ({code})") for code, name in COUNTRIES.items()),
-                         key=lambda c: c[1])
+COUNTRY_CHOICES = sorted(
+    ((code, f"{name} ({code})") for code, name in COUNTRIES.items()), key=lambda c: c[1]
+)
 
 
 def _raise(problems: list[rules.Problem], fields: set[str]) -> None:
@@ -54,28 +55,39 @@ class PartialDateField(models.CharField):
 
 
 def country_field(help_text: str, blank: bool = True) -> models.CharField:
-    return models.CharField(max_length=2, choices=COUNTRY_CHOICES, blank=blank, default="",
-                            help_text=help_text)
+    return models.CharField(
+        max_length=2, choices=COUNTRY_CHOICES, blank=blank, default="", help_text=help_text
+    )
 
 
 def visibility_field(default: str = "public") -> models.CharField:
     return models.CharField(
-        max_length=12, choices=codebook.VISIBILITY.choices(), default=default,
+        max_length=12,
+        choices=codebook.VISIBILITY.choices(),
+        default=default,
         help_text="Who may see this record: public (once published), restricted (signed-in "
-                  "staff) or confidential (cleared roles only).")
+        "staff) or confidential (cleared roles only).",
+    )
 
 
 def confidence_field() -> models.CharField:
-    return models.CharField(max_length=10, choices=codebook.CONFIDENCE.choices(),
-                            default="probable",
-                            help_text="How sure we are the claim is true, given its sources.")
+    return models.CharField(
+        max_length=10,
+        choices=codebook.CONFIDENCE.choices(),
+        default="probable",
+        help_text="How sure we are the claim is true, given its sources.",
+    )
 
 
 class Record(models.Model):
     """Common columns: a UUID key (never a guessable sequence) and timestamps."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False,
-                          help_text="Stable identifier used in URLs and exported files.")
+    id = models.UUIDField(
+        primary_key=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text="Stable identifier used in URLs and exported files.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record last changed.")
 
@@ -92,29 +104,44 @@ class Person(Record):
     display_name = models.CharField(
         max_length=300,
         help_text="The name shown in the editor. For an unnamed person a description such as "
-                  "'daughter of Shabnam Khudoydodova'.")
+        "'daughter of Shabnam Khudoydodova'.",
+    )
     name_known = models.BooleanField(
-        default=True, help_text="False when display_name is a description, not a name.")
-    sex = models.CharField(max_length=8, choices=codebook.SEX.choices(), default="unknown",
-                           help_text="As reported by sources.")
-    birth_year = models.PositiveSmallIntegerField(null=True, blank=True,
-                                                  help_text="Year of birth, if known.")
+        default=True, help_text="False when display_name is a description, not a name."
+    )
+    sex = models.CharField(
+        max_length=8,
+        choices=codebook.SEX.choices(),
+        default="unknown",
+        help_text="As reported by sources.",
+    )
+    birth_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Year of birth, if known."
+    )
     origin_country = country_field("The country the person comes from (ISO 3166-1).")
     is_minor = models.BooleanField(
-        default=False, help_text="A child at the time of the events. Minors are never named "
-                                 "in public output.")
+        default=False,
+        help_text="A child at the time of the events. Minors are never named in public output.",
+    )
     may_be_named = models.BooleanField(
-        default=True, help_text="Whether public output may show this person's name. Untick to "
-                                "pseudonymise a relative.")
+        default=True,
+        help_text="Whether public output may show this person's name. Untick to "
+        "pseudonymise a relative.",
+    )
     pseudonym = models.CharField(
-        max_length=300, blank=True, default="",
+        max_length=300,
+        blank=True,
+        default="",
         help_text="Shown publicly instead of the name when the person may not be named "
-                  "(default: 'relative of X (kinship)').")
+        "(default: 'relative of X (kinship)').",
+    )
     summary = models.TextField(blank=True, default="", help_text="Public biographical note.")
     contact_details = models.TextField(
-        blank=True, default="", help_text="CONFIDENTIAL. How to reach the person. Never published.")
+        blank=True, default="", help_text="CONFIDENTIAL. How to reach the person. Never published."
+    )
     confidential_notes = models.TextField(
-        blank=True, default="", help_text="CONFIDENTIAL. Notes never published.")
+        blank=True, default="", help_text="CONFIDENTIAL. Notes never published."
+    )
     visibility = visibility_field()
     history = HistoricalRecords()
 
@@ -126,26 +153,39 @@ class Person(Record):
         return self.display_name
 
     def clean(self) -> None:
-        _raise(rules.check_person({
-            "display_name": self.display_name, "sex": self.sex,
-            "origin_country": self.origin_country, "visibility": self.visibility,
-            "birth_year": self.birth_year, "is_minor": self.is_minor,
-            "may_be_named": self.may_be_named,
-        }), {f.name for f in self._meta.fields})
+        _raise(
+            rules.check_person(
+                {
+                    "display_name": self.display_name,
+                    "sex": self.sex,
+                    "origin_country": self.origin_country,
+                    "visibility": self.visibility,
+                    "birth_year": self.birth_year,
+                    "is_minor": self.is_minor,
+                    "may_be_named": self.may_be_named,
+                }
+            ),
+            {f.name for f in self._meta.fields},
+        )
 
 
 class PersonCategory(models.Model):
     """One of CAPE's exile categories held by a person (a person may hold several)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE,  # a fact about the person
-                               related_name="categories")
-    category = models.CharField(max_length=20, choices=codebook.EXILE_CATEGORIES.choices(),
-                                help_text="CAPE exile category.")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,  # a fact about the person
+        related_name="categories",
+    )
+    category = models.CharField(
+        max_length=20, choices=codebook.EXILE_CATEGORIES.choices(), help_text="CAPE exile category."
+    )
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "category"],
-                                               name="unique_person_category")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "category"], name="unique_person_category")
+        ]
         indexes = [models.Index(fields=["category"])]
 
     def __str__(self) -> str:
@@ -155,24 +195,41 @@ class PersonCategory(models.Model):
 class Name(models.Model):
     """One spelling of a person's name, as a source wrote it."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE,  # a spelling of this person
-                               related_name="names")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,  # a spelling of this person
+        related_name="names",
+    )
     value = models.CharField(max_length=300, help_text="The spelling exactly as written.")
-    script = models.CharField(max_length=5, choices=codebook.SCRIPTS.choices(), default="latn",
-                              help_text="Writing system of this spelling.")
-    language = models.CharField(max_length=16, blank=True, default="",
-                                help_text="BCP 47 language of the spelling, e.g. tg, ru, en.")
+    script = models.CharField(
+        max_length=5,
+        choices=codebook.SCRIPTS.choices(),
+        default="latn",
+        help_text="Writing system of this spelling.",
+    )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="BCP 47 language of the spelling, e.g. tg, ru, en.",
+    )
     source = models.ForeignKey(
-        "Source", null=True, blank=True, related_name="name_spellings",
+        "Source",
+        null=True,
+        blank=True,
+        related_name="name_spellings",
         # A deleted source leaves the spelling in place, unattributed.
-        on_delete=models.SET_NULL, help_text="Where this spelling was seen.")
+        on_delete=models.SET_NULL,
+        help_text="Where this spelling was seen.",
+    )
     note = models.CharField(max_length=500, blank=True, default="", help_text="Free text.")
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["value"]
-        constraints = [models.UniqueConstraint(fields=["person", "value"],
-                                               name="unique_person_spelling")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "value"], name="unique_person_spelling")
+        ]
         indexes = [models.Index(fields=["value"])]
 
     def __str__(self) -> str:
@@ -183,12 +240,18 @@ class Organization(Record):
     """A party, movement, media outlet, state agency or other body."""
 
     name = models.CharField(max_length=300, help_text="The organisation's name in English.")
-    abbreviation = models.CharField(max_length=40, blank=True, default="",
-                                    help_text="Short name, e.g. IRPT.")
-    other_names = models.JSONField(default=list, blank=True,
-                                   help_text="Other names and spellings (a list).")
-    type = models.CharField(max_length=20, choices=codebook.ORGANIZATION_TYPES.choices(),
-                            default="other", help_text="What kind of body it is.")
+    abbreviation = models.CharField(
+        max_length=40, blank=True, default="", help_text="Short name, e.g. IRPT."
+    )
+    other_names = models.JSONField(
+        default=list, blank=True, help_text="Other names and spellings (a list)."
+    )
+    type = models.CharField(
+        max_length=20,
+        choices=codebook.ORGANIZATION_TYPES.choices(),
+        default="other",
+        help_text="What kind of body it is.",
+    )
     country = country_field("Country it is based in or belongs to.")
     founded = PartialDateField(help_text="When it was founded (partial date).")
     dissolved = PartialDateField(help_text="When it ceased to exist (partial date).")
@@ -203,23 +266,42 @@ class Organization(Record):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
 
     def clean(self) -> None:
-        _raise(rules.check_organization({
-            "name": self.name, "type": self.type, "country": self.country,
-            "founded": self.founded, "dissolved": self.dissolved, "visibility": self.visibility,
-            "other_names": self.other_names,
-        }), {f.name for f in self._meta.fields})
+        _raise(
+            rules.check_organization(
+                {
+                    "name": self.name,
+                    "type": self.type,
+                    "country": self.country,
+                    "founded": self.founded,
+                    "dissolved": self.dissolved,
+                    "visibility": self.visibility,
+                    "other_names": self.other_names,
+                }
+            ),
+            {f.name for f in self._meta.fields},
+        )
 
 
 class Designation(models.Model):
     """A state's ban or label on an organisation ('extremist', 'terrorist')."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,  # part of the org
-                                     related_name="designations")
-    type = models.CharField(max_length=12, choices=codebook.DESIGNATION_TYPES.choices(),
-                            help_text="Banned, designated extremist or designated terrorist.")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,  # part of the org
+        related_name="designations",
+    )
+    type = models.CharField(
+        max_length=12,
+        choices=codebook.DESIGNATION_TYPES.choices(),
+        help_text="Banned, designated extremist or designated terrorist.",
+    )
     by_country = country_field("The state that imposed it.", blank=False)
-    authority = models.CharField(max_length=300, blank=True, default="",
-                                 help_text="The body that decided, e.g. Supreme Court.")
+    authority = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="The body that decided, e.g. Supreme Court.",
+    )
     date = PartialDateField(help_text="When (partial date).")
     note = models.TextField(blank=True, default="", help_text="Free text.")
     history = HistoricalRecords()
@@ -234,14 +316,23 @@ class Designation(models.Model):
 class Affiliation(models.Model):
     """A person's membership or role in an organisation, with dates."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE,  # a fact about the person
-                               related_name="affiliations")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,  # a fact about the person
+        related_name="affiliations",
+    )
     organization = models.ForeignKey(
-        Organization, related_name="affiliations",
+        Organization,
+        related_name="affiliations",
         # Deleting an organisation with members must be a deliberate act: re-point them first.
-        on_delete=models.PROTECT)
-    role = models.CharField(max_length=20, choices=codebook.AFFILIATION_ROLES.choices(),
-                            default="member", help_text="The person's role.")
+        on_delete=models.PROTECT,
+    )
+    role = models.CharField(
+        max_length=20,
+        choices=codebook.AFFILIATION_ROLES.choices(),
+        default="member",
+        help_text="The person's role.",
+    )
     date_from = PartialDateField(help_text="Since when (partial date).")
     date_to = PartialDateField(help_text="Until when (partial date).")
     confidence = confidence_field()
@@ -255,15 +346,26 @@ class Affiliation(models.Model):
 class Residence(models.Model):
     """Where a person lived abroad, when, and their protection status there."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE,  # a fact about the person
-                               related_name="residences")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,  # a fact about the person
+        related_name="residences",
+    )
     country = country_field("Host country.", blank=False)
-    place = models.CharField(max_length=200, blank=True, default="",
-                             help_text="City, if public. Keep exact addresses out.")
+    place = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="City, if public. Keep exact addresses out.",
+    )
     date_from = PartialDateField(help_text="Arrived (partial date).")
     date_to = PartialDateField(help_text="Left (partial date).")
-    asylum_status = models.CharField(max_length=10, choices=codebook.ASYLUM_STATUS.choices(),
-                                     default="unknown", help_text="Protection status there.")
+    asylum_status = models.CharField(
+        max_length=10,
+        choices=codebook.ASYLUM_STATUS.choices(),
+        default="unknown",
+        help_text="Protection status there.",
+    )
     note = models.CharField(max_length=500, blank=True, default="", help_text="Free text.")
     history = HistoricalRecords()
 
@@ -277,23 +379,36 @@ class Residence(models.Model):
 class Source(Record):
     """A document that supports claims: court record, report, news, notice, interview."""
 
-    type = models.CharField(max_length=20, choices=codebook.SOURCE_TYPES.choices(),
-                            default="other", help_text="What kind of document this is.")
+    type = models.CharField(
+        max_length=20,
+        choices=codebook.SOURCE_TYPES.choices(),
+        default="other",
+        help_text="What kind of document this is.",
+    )
     title = models.CharField(max_length=500, help_text="Title as published.")
-    publisher = models.CharField(max_length=300, blank=True, default="",
-                                 help_text="Outlet or organisation that published it.")
+    publisher = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Outlet or organisation that published it.",
+    )
     author = models.CharField(max_length=300, blank=True, default="", help_text="Author(s).")
     date = PartialDateField(help_text="Publication date (partial date).")
-    url = models.URLField(max_length=2000, blank=True, default="",
-                          help_text="The original address.")
-    archive_url = models.URLField(max_length=2000, blank=True, default="",
-                                  help_text="An archived copy's address.")
-    archived_file = models.FileField(upload_to="sources/", blank=True, default="",
-                                     help_text="A stored copy of the document.")
-    sha256 = models.CharField(max_length=64, blank=True, default="",
-                              help_text="SHA-256 of the archived copy.")
-    language = models.CharField(max_length=16, blank=True, default="",
-                                help_text="BCP 47 language code.")
+    url = models.URLField(
+        max_length=2000, blank=True, default="", help_text="The original address."
+    )
+    archive_url = models.URLField(
+        max_length=2000, blank=True, default="", help_text="An archived copy's address."
+    )
+    archived_file = models.FileField(
+        upload_to="sources/", blank=True, default="", help_text="A stored copy of the document."
+    )
+    sha256 = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the archived copy."
+    )
+    language = models.CharField(
+        max_length=16, blank=True, default="", help_text="BCP 47 language code."
+    )
     note = models.TextField(blank=True, default="", help_text="Free text.")
     visibility = visibility_field()
     history = HistoricalRecords()
@@ -303,14 +418,9 @@ class Source(Record):
         indexes = [models.Index(fields=["type"])]
 
     def __str__(self) -> str:
-        return f"{self.publisher + ': ' if self.publisher else ''}{self.title} ({self.date or 'n.d.'})"
-
-    def clean(self) -> None:
-        _raise(rules.check_source({
-            "title": self.title, "type": self.type, "date": self.date,
-            "visibility": self.visibility, "url": self.url, "archive_url": self.archive_url,
-            "sha256": self.sha256,
-        }), {f.name for f in self._meta.fields})
+        return (
+            f"{self.publisher + ': ' if self.publisher else ''}{self.title} ({self.date or 'n.d.'})"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding and self.type == "interview" and self.visibility == "public":
@@ -318,16 +428,42 @@ class Source(Record):
             self.visibility = "confidential"
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        _raise(
+            rules.check_source(
+                {
+                    "title": self.title,
+                    "type": self.type,
+                    "date": self.date,
+                    "visibility": self.visibility,
+                    "url": self.url,
+                    "archive_url": self.archive_url,
+                    "sha256": self.sha256,
+                }
+            ),
+            {f.name for f in self._meta.fields},
+        )
+
 
 class Relationship(Record):
     """A tie between two persons: 'PERSON is the KINSHIP of OTHER'."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE,  # the tie dies with a person
-                               related_name="relationships")
-    kinship = models.CharField(max_length=16, choices=codebook.KINSHIP.choices(),
-                               help_text="Read: person is the <kinship> of other.")
-    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_in",
-                              help_text="The person the tie points to (often the exile).")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,  # the tie dies with a person
+        related_name="relationships",
+    )
+    kinship = models.CharField(
+        max_length=16,
+        choices=codebook.KINSHIP.choices(),
+        help_text="Read: person is the <kinship> of other.",
+    )
+    other = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="relationships_in",
+        help_text="The person the tie points to (often the exile).",
+    )
     confidence = confidence_field()
     visibility = visibility_field()
     note = models.TextField(blank=True, default="", help_text="Free text.")
@@ -335,10 +471,12 @@ class Relationship(Record):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "kinship", "other"],
-                                    name="unique_relationship"),
-            models.CheckConstraint(condition=~models.Q(person=models.F("other")),
-                                   name="relationship_not_reflexive"),
+            models.UniqueConstraint(
+                fields=["person", "kinship", "other"], name="unique_relationship"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("other")), name="relationship_not_reflexive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -353,61 +491,115 @@ class Incident(Record):
     """
 
     title = models.CharField(max_length=300, help_text="A short headline.")
-    summary = models.TextField(blank=True, default="",
-                               help_text="Public text: who did what to whom, according to whom.")
+    summary = models.TextField(
+        blank=True, default="", help_text="Public text: who did what to whom, according to whom."
+    )
     date = PartialDateField(help_text="When it happened: 2016-09-22, 2016-09 or 2016.")
     date_end = PartialDateField(help_text="End of a date range (partial date), if any.")
-    date_precision = models.CharField(max_length=8, choices=codebook.DATE_PRECISION.choices(),
-                                      default="unknown", editable=False,
-                                      help_text="Derived from the date.")
-    date_earliest = models.DateField(null=True, blank=True, editable=False,
-                                     help_text="First day the date may mean (derived).")
-    date_latest = models.DateField(null=True, blank=True, editable=False,
-                                   help_text="Last day the date range may mean (derived).")
-    year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False,
-                                            help_text="Year of the start date (derived).")
-    country = country_field("Where it happened: the host country abroad, or the origin country "
-                            "for proxy incidents at home.", blank=False)
-    region = models.CharField(max_length=200, blank=True, default="",
-                              help_text="Region or province.")
-    place = models.CharField(max_length=200, blank=True, default="",
-                             help_text="City, town or village.")
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True,
-                                   help_text="Only with exact or city precision.")
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True,
-                                    help_text="Only with exact or city precision.")
+    date_precision = models.CharField(
+        max_length=8,
+        choices=codebook.DATE_PRECISION.choices(),
+        default="unknown",
+        editable=False,
+        help_text="Derived from the date.",
+    )
+    date_earliest = models.DateField(
+        null=True, blank=True, editable=False, help_text="First day the date may mean (derived)."
+    )
+    date_latest = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Last day the date range may mean (derived).",
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="Year of the start date (derived)."
+    )
+    country = country_field(
+        "Where it happened: the host country abroad, or the origin country "
+        "for proxy incidents at home.",
+        blank=False,
+    )
+    region = models.CharField(
+        max_length=200, blank=True, default="", help_text="Region or province."
+    )
+    place = models.CharField(
+        max_length=200, blank=True, default="", help_text="City, town or village."
+    )
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Only with exact or city precision.",
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Only with exact or city precision.",
+    )
     place_precision = models.CharField(
-        max_length=8, choices=codebook.PLACE_PRECISION.choices(), default="country",
-        help_text="How precisely the place is known. Never claim more than the sources say.")
+        max_length=8,
+        choices=codebook.PLACE_PRECISION.choices(),
+        default="country",
+        help_text="How precisely the place is known. Never claim more than the sources say.",
+    )
     origin_country = country_field("The perpetrator state.", blank=False)
     is_proxy = models.BooleanField(
-        "proxy", default=False,
-        help_text="Aimed at relatives at home because of an exile (proxy repression).")
-    stage = models.PositiveSmallIntegerField(null=True, blank=True, editable=False,
-                                             help_text="CAPE stage, derived from the tactics.")
-    host_state_role = models.CharField(max_length=16, choices=codebook.HOST_STATE_ROLES.choices(),
-                                       default="unknown",
-                                       help_text="What the state where it happened did.")
-    legal_channel = models.CharField(max_length=10, choices=codebook.LEGAL_CHANNELS.choices(),
-                                     default="unknown", help_text="Interpol, CIS, SCO, bilateral.")
+        "proxy",
+        default=False,
+        help_text="Aimed at relatives at home because of an exile (proxy repression).",
+    )
+    stage = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="CAPE stage, derived from the tactics."
+    )
+    host_state_role = models.CharField(
+        max_length=16,
+        choices=codebook.HOST_STATE_ROLES.choices(),
+        default="unknown",
+        help_text="What the state where it happened did.",
+    )
+    legal_channel = models.CharField(
+        max_length=10,
+        choices=codebook.LEGAL_CHANNELS.choices(),
+        default="unknown",
+        help_text="Interpol, CIS, SCO, bilateral.",
+    )
     trigger_event = models.CharField(
-        max_length=300, blank=True, default="",
-        help_text="What the exile did that provoked it, e.g. 'opposition conference, Dortmund'.")
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="What the exile did that provoked it, e.g. 'opposition conference, Dortmund'.",
+    )
     trigger_date = PartialDateField(help_text="When the trigger event happened.")
-    outcome = models.CharField(max_length=20, choices=codebook.OUTCOMES.choices(),
-                               default="unknown", help_text="What came of it.")
+    outcome = models.CharField(
+        max_length=20,
+        choices=codebook.OUTCOMES.choices(),
+        default="unknown",
+        help_text="What came of it.",
+    )
     victims_estimated = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many people were targeted, when more than named.")
+        null=True, blank=True, help_text="How many people were targeted, when more than named."
+    )
     perpetrators = models.ManyToManyField(
-        Organization, blank=True, related_name="incidents_perpetrated",
-        help_text="Agencies that carried it out (security service, police, officials, state TV).")
+        Organization,
+        blank=True,
+        related_name="incidents_perpetrated",
+        help_text="Agencies that carried it out (security service, police, officials, state TV).",
+    )
     confidence = confidence_field()
-    review_status = models.CharField(max_length=10, choices=codebook.REVIEW_STATUS.choices(),
-                                     default="draft",
-                                     help_text="Only published incidents reach the public.")
+    review_status = models.CharField(
+        max_length=10,
+        choices=codebook.REVIEW_STATUS.choices(),
+        default="draft",
+        help_text="Only published incidents reach the public.",
+    )
     visibility = visibility_field()
-    confidential_notes = models.TextField(blank=True, default="",
-                                          help_text="CONFIDENTIAL. Never published.")
+    confidential_notes = models.TextField(
+        blank=True, default="", help_text="CONFIDENTIAL. Never published."
+    )
     history = HistoricalRecords(m2m_fields=[perpetrators])
 
     class Meta:
@@ -426,6 +618,10 @@ class Incident(Record):
 
     def __str__(self) -> str:
         return f"{self.date or 'n.d.'} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self.derive()
+        super().save(*args, **kwargs)
 
     @property
     def tactic_codes(self) -> list[str]:
@@ -447,34 +643,52 @@ class Incident(Record):
             self.stage = incident_stage(known, self.is_proxy)
 
     def clean(self) -> None:
-        _raise(rules.check_incident({
-            "title": self.title, "date": self.date, "date_end": self.date_end,
-            "trigger_date": self.trigger_date, "country": self.country,
-            "origin_country": self.origin_country, "place_precision": self.place_precision,
-            "place": self.place, "region": self.region, "latitude": self.latitude,
-            "longitude": self.longitude, "tactics": ["threat"],  # tactics are checked by the form
-            "host_state_role": self.host_state_role, "legal_channel": self.legal_channel,
-            "outcome": self.outcome, "confidence": self.confidence,
-            "visibility": self.visibility, "proxy": self.is_proxy,
-        }), {f.name for f in self._meta.fields} | {"proxy"})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.derive()
-        super().save(*args, **kwargs)
+        _raise(
+            rules.check_incident(
+                {
+                    "title": self.title,
+                    "date": self.date,
+                    "date_end": self.date_end,
+                    "trigger_date": self.trigger_date,
+                    "country": self.country,
+                    "origin_country": self.origin_country,
+                    "place_precision": self.place_precision,
+                    "place": self.place,
+                    "region": self.region,
+                    "latitude": self.latitude,
+                    "longitude": self.longitude,
+                    "tactics": ["threat"],  # tactics are checked by the form
+                    "host_state_role": self.host_state_role,
+                    "legal_channel": self.legal_channel,
+                    "outcome": self.outcome,
+                    "confidence": self.confidence,
+                    "visibility": self.visibility,
+                    "proxy": self.is_proxy,
+                }
+            ),
+            {f.name for f in self._meta.fields} | {"proxy"},
+        )
 
 
 class IncidentTactic(models.Model):
     """One tactic (codebook code) used in an incident."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE,  # part of the incident
-                                 related_name="tactics")
-    tactic = models.CharField(max_length=32, choices=codebook.TACTICS.choices(),
-                              help_text="Tactic code from the codebook.")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,  # part of the incident
+        related_name="tactics",
+    )
+    tactic = models.CharField(
+        max_length=32,
+        choices=codebook.TACTICS.choices(),
+        help_text="Tactic code from the codebook.",
+    )
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["incident", "tactic"],
-                                               name="unique_incident_tactic")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "tactic"], name="unique_incident_tactic")
+        ]
         indexes = [models.Index(fields=["tactic", "incident"])]
 
     def __str__(self) -> str:
@@ -484,40 +698,70 @@ class IncidentTactic(models.Model):
 class Involvement(models.Model):
     """A person's part in an incident: target, relative targeted, perpetrator or witness."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE,  # part of the incident
-                                 related_name="involvements")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,  # part of the incident
+        related_name="involvements",
+    )
     person = models.ForeignKey(
-        Person, null=True, blank=True, related_name="involvements",
+        Person,
+        null=True,
+        blank=True,
+        related_name="involvements",
         # Removing a person who is in incidents must be deliberate (merge or re-point first).
         on_delete=models.PROTECT,
-        help_text="Who. Leave empty for unnamed people and describe them instead.")
-    role = models.CharField(max_length=20, choices=codebook.INVOLVEMENT_ROLES.choices(),
-                            help_text="The part they played.")
+        help_text="Who. Leave empty for unnamed people and describe them instead.",
+    )
+    role = models.CharField(
+        max_length=20,
+        choices=codebook.INVOLVEMENT_ROLES.choices(),
+        help_text="The part they played.",
+    )
     linked_exile = models.ForeignKey(
-        Person, null=True, blank=True, related_name="proxy_involvements",
+        Person,
+        null=True,
+        blank=True,
+        related_name="proxy_involvements",
         on_delete=models.PROTECT,  # as for person: the link is evidence, never silently lost
-        help_text="For a targeted relative: the exile whose activity provoked it.")
+        help_text="For a targeted relative: the exile whose activity provoked it.",
+    )
     description = models.CharField(
-        max_length=300, blank=True, default="",
-        help_text="Who, when no person record is given (e.g. 'his family', 'two sisters').")
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Who, when no person record is given (e.g. 'his family', 'two sisters').",
+    )
     note = models.CharField(max_length=500, blank=True, default="", help_text="Free text.")
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["role", "person"]),
-                   models.Index(fields=["linked_exile"])]
+        indexes = [models.Index(fields=["role", "person"]), models.Index(fields=["linked_exile"])]
 
     def __str__(self) -> str:
         who = self.person.display_name if self.person else self.description
         return f"{who} ({codebook.INVOLVEMENT_ROLES.label(self.role)})"
 
     def clean(self) -> None:
-        problems = [pr for pr in rules.check_incident({
-            "title": "-", "country": "TJ", "origin_country": "TJ", "tactics": ["threat"],
-            "involvements": [{"person": self.person_id, "role": self.role,
-                              "linked_exile": self.linked_exile_id,
-                              "description": self.description}],
-        }) if pr.field.startswith("involvements[")]
+        problems = [
+            pr
+            for pr in rules.check_incident(
+                {
+                    "title": "-",
+                    "country": "TJ",
+                    "origin_country": "TJ",
+                    "tactics": ["threat"],
+                    "involvements": [
+                        {
+                            "person": self.person_id,
+                            "role": self.role,
+                            "linked_exile": self.linked_exile_id,
+                            "description": self.description,
+                        }
+                    ],
+                }
+            )
+            if pr.field.startswith("involvements[")
+        ]
         if problems:
             raise ValidationError([pr.message for pr in problems])
 
@@ -526,20 +770,33 @@ class Citation(models.Model):
     """A claim (incident, person, relationship or organisation) supported by a source."""
 
     source = models.ForeignKey(
-        Source, null=True, blank=True, related_name="citations",
+        Source,
+        null=True,
+        blank=True,
+        related_name="citations",
         # A deleted source leaves the citation "unresolved", never silently deletes the claim's
         # evidence trail.
-        on_delete=models.SET_NULL, help_text="The source that supports the claim.")
-    incident = models.ForeignKey(Incident, null=True, blank=True, related_name="citations",
-                                 on_delete=models.CASCADE)  # the claim is gone with its record
-    person = models.ForeignKey(Person, null=True, blank=True, related_name="citations",
-                               on_delete=models.CASCADE)
-    relationship = models.ForeignKey(Relationship, null=True, blank=True,
-                                     related_name="citations", on_delete=models.CASCADE)
-    organization = models.ForeignKey(Organization, null=True, blank=True,
-                                     related_name="citations", on_delete=models.CASCADE)
-    locator = models.CharField(max_length=300, blank=True, default="",
-                               help_text="Where in the source: page, paragraph, footnote.")
+        on_delete=models.SET_NULL,
+        help_text="The source that supports the claim.",
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+    )  # the claim is gone with its record
+    person = models.ForeignKey(
+        Person, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+    )
+    relationship = models.ForeignKey(
+        Relationship, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+    )
+    locator = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Where in the source: page, paragraph, footnote.",
+    )
     quote = models.TextField(blank=True, default="", help_text="The supporting passage.")
     note = models.CharField(max_length=500, blank=True, default="", help_text="Free text.")
     history = HistoricalRecords()
@@ -549,14 +806,30 @@ class Citation(models.Model):
             models.CheckConstraint(
                 name="citation_has_one_claim",
                 condition=(
-                    models.Q(incident__isnull=False, person__isnull=True,
-                             relationship__isnull=True, organization__isnull=True)
-                    | models.Q(incident__isnull=True, person__isnull=False,
-                               relationship__isnull=True, organization__isnull=True)
-                    | models.Q(incident__isnull=True, person__isnull=True,
-                               relationship__isnull=False, organization__isnull=True)
-                    | models.Q(incident__isnull=True, person__isnull=True,
-                               relationship__isnull=True, organization__isnull=False)
+                    models.Q(
+                        incident__isnull=False,
+                        person__isnull=True,
+                        relationship__isnull=True,
+                        organization__isnull=True,
+                    )
+                    | models.Q(
+                        incident__isnull=True,
+                        person__isnull=False,
+                        relationship__isnull=True,
+                        organization__isnull=True,
+                    )
+                    | models.Q(
+                        incident__isnull=True,
+                        person__isnull=True,
+                        relationship__isnull=False,
+                        organization__isnull=True,
+                    )
+                    | models.Q(
+                        incident__isnull=True,
+                        person__isnull=True,
+                        relationship__isnull=True,
+                        organization__isnull=False,
+                    )
                 ),
             )
         ]

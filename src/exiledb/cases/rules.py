@@ -24,8 +24,13 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-def _code(problems: list[Problem], field: str, value: Any, vocab: codebook.Vocabulary,
-          required: bool = False) -> None:
+def _code(
+    problems: list[Problem],
+    field: str,
+    value: Any,
+    vocab: codebook.Vocabulary,
+    required: bool = False,
+) -> None:
     if value in (None, ""):
         if required:
             problems.append(Problem(field, f"{vocab.title.lower()} code is required"))
@@ -61,7 +66,9 @@ def _date(problems: list[Problem], field: str, value: Any) -> bool:
     if value is None:
         return True
     if not isinstance(value, str):
-        problems.append(Problem(field, f"a date must be written as text like 2016-09, not {value!r}"))
+        problems.append(
+            Problem(field, f"a date must be written as text like 2016-09, not {value!r}")
+        )
         return False
     try:
         dates.parse(value)
@@ -71,8 +78,7 @@ def _date(problems: list[Problem], field: str, value: Any) -> bool:
     return True
 
 
-def _range(problems: list[Problem], start_field: str, start: Any, end_field: str,
-           end: Any) -> None:
+def _range(problems: list[Problem], start_field: str, start: Any, end_field: str, end: Any) -> None:
     ok = _date(problems, start_field, start) & _date(problems, end_field, end)
     if ok:
         try:
@@ -81,8 +87,13 @@ def _range(problems: list[Problem], start_field: str, start: Any, end_field: str
             problems.append(Problem(end_field, str(exc)))
 
 
-def _text(problems: list[Problem], field: str, value: Any, required: bool = False,
-          max_length: int | None = None) -> None:
+def _text(
+    problems: list[Problem],
+    field: str,
+    value: Any,
+    required: bool = False,
+    max_length: int | None = None,
+) -> None:
     if value is None or value == "":
         if required:
             problems.append(Problem(field, "is required"))
@@ -116,7 +127,9 @@ def check_person(rec: Mapping[str, Any]) -> list[Problem]:
     _country(p, "origin_country", rec.get("origin_country"))
     _code(p, "visibility", rec.get("visibility"), codebook.VISIBILITY)
     by = rec.get("birth_year")
-    if by is not None and (not isinstance(by, int) or isinstance(by, bool) or not 1880 <= by <= 2100):
+    if by is not None and (
+        not isinstance(by, int) or isinstance(by, bool) or not 1880 <= by <= 2100
+    ):
         p.append(Problem("birth_year", f"'{by}' is not a plausible year of birth"))
     for i, cat in enumerate(rec.get("categories") or []):
         _code(p, f"categories[{i}]", cat, codebook.EXILE_CATEGORIES)
@@ -130,17 +143,26 @@ def check_person(rec: Mapping[str, Any]) -> list[Problem]:
         _code(p, f"names[{i}].script", name.get("script"), codebook.SCRIPTS)
     for i, res in enumerate(rec.get("residences") or []):
         _country(p, f"residences[{i}].country", res.get("country"), required=True)
-        _range(p, f"residences[{i}].date_from", res.get("date_from"),
-               f"residences[{i}].date_to", res.get("date_to"))
-        _code(p, f"residences[{i}].asylum_status", res.get("asylum_status"),
-              codebook.ASYLUM_STATUS)
+        _range(
+            p,
+            f"residences[{i}].date_from",
+            res.get("date_from"),
+            f"residences[{i}].date_to",
+            res.get("date_to"),
+        )
+        _code(p, f"residences[{i}].asylum_status", res.get("asylum_status"), codebook.ASYLUM_STATUS)
     for i, aff in enumerate(rec.get("affiliations") or []):
         if not aff.get("organization"):
             p.append(Problem(f"affiliations[{i}].organization", "is required"))
         _code(p, f"affiliations[{i}].role", aff.get("role"), codebook.AFFILIATION_ROLES)
         _code(p, f"affiliations[{i}].confidence", aff.get("confidence"), codebook.CONFIDENCE)
-        _range(p, f"affiliations[{i}].date_from", aff.get("date_from"),
-               f"affiliations[{i}].date_to", aff.get("date_to"))
+        _range(
+            p,
+            f"affiliations[{i}].date_from",
+            aff.get("date_from"),
+            f"affiliations[{i}].date_to",
+            aff.get("date_to"),
+        )
     _citations(p, "citations", rec.get("citations"))
     return p
 
@@ -153,11 +175,14 @@ def check_organization(rec: Mapping[str, Any]) -> list[Problem]:
     _range(p, "founded", rec.get("founded"), "dissolved", rec.get("dissolved"))
     _code(p, "visibility", rec.get("visibility"), codebook.VISIBILITY)
     other = rec.get("other_names")
-    if other is not None and not (isinstance(other, list) and all(isinstance(o, str) for o in other)):
+    if other is not None and not (
+        isinstance(other, list) and all(isinstance(o, str) for o in other)
+    ):
         p.append(Problem("other_names", "must be a list of names"))
     for i, des in enumerate(rec.get("designations") or []):
-        _code(p, f"designations[{i}].type", des.get("type"), codebook.DESIGNATION_TYPES,
-              required=True)
+        _code(
+            p, f"designations[{i}].type", des.get("type"), codebook.DESIGNATION_TYPES, required=True
+        )
         _country(p, f"designations[{i}].by_country", des.get("by_country"), required=True)
         _date(p, f"designations[{i}].date", des.get("date"))
     _citations(p, "citations", rec.get("citations"))
@@ -175,7 +200,11 @@ def check_source(rec: Mapping[str, Any]) -> list[Problem]:
         if url and not (isinstance(url, str) and url.split(":", 1)[0].lower() in {"http", "https"}):
             p.append(Problem(key, f"'{url}' is not an http(s) address"))
     sha = rec.get("sha256")
-    if sha and not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha.lower())):
+    if sha and not (
+        isinstance(sha, str)
+        and len(sha) == 64
+        and all(c in "0123456789abcdef" for c in sha.lower())
+    ):
         p.append(Problem("sha256", "must be 64 hexadecimal characters"))
     return p
 
@@ -203,8 +232,11 @@ def check_place(rec: Mapping[str, Any]) -> list[Problem]:
     if has_coords:
         lat, lon = rec.get("latitude"), rec.get("longitude")
         if lat is None or lon is None:
-            p.append(Problem("longitude" if lon is None else "latitude",
-                             "latitude and longitude go together"))
+            p.append(
+                Problem(
+                    "longitude" if lon is None else "latitude", "latitude and longitude go together"
+                )
+            )
         else:
             try:
                 if not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
@@ -212,15 +244,24 @@ def check_place(rec: Mapping[str, Any]) -> list[Problem]:
             except (TypeError, ValueError):
                 p.append(Problem("latitude", "coordinates must be numbers"))
         if precision not in ("exact", "city"):
-            p.append(Problem("latitude", f"coordinates are not allowed with place precision "
-                                         f"'{precision}': they would look more precise than known"))
+            p.append(
+                Problem(
+                    "latitude",
+                    f"coordinates are not allowed with place precision "
+                    f"'{precision}': they would look more precise than known",
+                )
+            )
     if precision in ("exact", "city") and not rec.get("place"):
         p.append(Problem("place", f"place precision '{precision}' needs a place name"))
     if precision == "region" and not rec.get("region"):
         p.append(Problem("region", "place precision 'region' needs a region name"))
     if precision == "country" and rec.get("place"):
-        p.append(Problem("place_precision", f"a place name ('{rec.get('place')}') is given "
-                                            "but the precision says country only"))
+        p.append(
+            Problem(
+                "place_precision",
+                f"a place name ('{rec.get('place')}') is given but the precision says country only",
+            )
+        )
     return p
 
 
@@ -255,45 +296,76 @@ def check_incident(rec: Mapping[str, Any]) -> list[Problem]:
     ve = rec.get("victims_estimated")
     if ve is not None and (not isinstance(ve, int) or isinstance(ve, bool) or ve < 0):
         p.append(Problem("victims_estimated", f"must be a whole number, not {ve!r}"))
-    if "stage" in rec and rec["stage"] is not None and not any(x.field.startswith("tactics") for x in p):
+    if (
+        "stage" in rec
+        and rec["stage"] is not None
+        and not any(x.field.startswith("tactics") for x in p)
+    ):
         from exiledb.vocab import incident_stage
 
         derived = incident_stage(tactics, bool(proxy))
         if str(rec["stage"]) != str(derived):
-            p.append(Problem("stage", f"stage {rec['stage']} does not match the tactics "
-                                      f"(they give stage {derived})"))
+            p.append(
+                Problem(
+                    "stage",
+                    f"stage {rec['stage']} does not match the tactics (they give stage {derived})",
+                )
+            )
     involvements = rec.get("involvements") or []
     for i, inv in enumerate(involvements):
         if not isinstance(inv, Mapping):
             p.append(Problem(f"involvements[{i}]", "must be an object"))
             continue
-        _code(p, f"involvements[{i}].role", inv.get("role"), codebook.INVOLVEMENT_ROLES,
-              required=True)
+        _code(
+            p, f"involvements[{i}].role", inv.get("role"), codebook.INVOLVEMENT_ROLES, required=True
+        )
         if not inv.get("person") and not (inv.get("description") or "").strip():
-            p.append(Problem(f"involvements[{i}].person",
-                             "give a person, or a description of who was involved"))
+            p.append(
+                Problem(
+                    f"involvements[{i}].person",
+                    "give a person, or a description of who was involved",
+                )
+            )
         if inv.get("role") == "relative_targeted" and not inv.get("linked_exile"):
-            p.append(Problem(f"involvements[{i}].linked_exile",
-                             "a targeted relative needs the exile they were targeted for"))
+            p.append(
+                Problem(
+                    f"involvements[{i}].linked_exile",
+                    "a targeted relative needs the exile they were targeted for",
+                )
+            )
         if inv.get("linked_exile") and inv.get("linked_exile") == inv.get("person"):
-            p.append(Problem(f"involvements[{i}].linked_exile",
-                             "the linked exile cannot be the relative themselves"))
-    p.extend(incident_link_problems(proxy is True, involvements,
-                                    rec.get("review_status") or "draft", rec.get("citations")))
+            p.append(
+                Problem(
+                    f"involvements[{i}].linked_exile",
+                    "the linked exile cannot be the relative themselves",
+                )
+            )
+    p.extend(
+        incident_link_problems(
+            proxy is True, involvements, rec.get("review_status") or "draft", rec.get("citations")
+        )
+    )
     _citations(p, "citations", rec.get("citations"))
     return p
 
 
-def incident_link_problems(proxy: bool, involvements: Iterable[Mapping[str, Any]],
-                           review_status: str, citations: Any) -> list[Problem]:
+def incident_link_problems(
+    proxy: bool, involvements: Iterable[Mapping[str, Any]], review_status: str, citations: Any
+) -> list[Problem]:
     """Rules across an incident and its children; the editor's inline forms call this too."""
     p: list[Problem] = []
     if proxy and not any(
-        isinstance(inv, Mapping) and inv.get("role") == "relative_targeted" and inv.get("linked_exile")
+        isinstance(inv, Mapping)
+        and inv.get("role") == "relative_targeted"
+        and inv.get("linked_exile")
         for inv in involvements
     ):
-        p.append(Problem("involvements", "a proxy incident needs a targeted relative linked to "
-                                         "the exile it was aimed at"))
+        p.append(
+            Problem(
+                "involvements",
+                "a proxy incident needs a targeted relative linked to the exile it was aimed at",
+            )
+        )
     if review_status == "published" and not citations:
         p.append(Problem("citations", "a published incident needs at least one citation"))
     return p

@@ -35,8 +35,11 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.location}: {self.message}" if self.location else (
-            f"{self.file}: {self.message}")
+        return (
+            f"{self.file}:{self.location}: {self.message}"
+            if self.location
+            else (f"{self.file}: {self.message}")
+        )
 
 
 class ImportFailed(Exception):
@@ -53,7 +56,8 @@ class Batch:
 
     file: str
     records: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {k: [] for k in RECORD_TYPES})
+        default_factory=lambda: {k: [] for k in RECORD_TYPES}
+    )
     # where each record came from, for error messages: (type, index) -> "incidents[3] (id X)"
     origins: dict[tuple[str, int], str] = field(default_factory=dict)
     # references to check: (type, index, field, target type, uuid, id as written)
@@ -75,8 +79,12 @@ class Summary:
     dry_run: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "dry_run": self.dry_run}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "dry_run": self.dry_run,
+        }
 
     @property
     def changed(self) -> int:

@@ -21,18 +21,26 @@ def read(path: str | Path) -> Batch:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ImportFailed([ImportProblem(name, "", f"cannot read the file: {exc.strerror}")]) from None
+        raise ImportFailed(
+            [ImportProblem(name, "", f"cannot read the file: {exc.strerror}")]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM that Windows editors add
     except UnicodeDecodeError as exc:
-        raise ImportFailed([ImportProblem(
-            name, f"byte {exc.start}", "the file is not UTF-8 text; save it as UTF-8")]) from None
+        raise ImportFailed(
+            [
+                ImportProblem(
+                    name, f"byte {exc.start}", "the file is not UTF-8 text; save it as UTF-8"
+                )
+            ]
+        ) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) - 1 else ""
-        raise ImportFailed([ImportProblem(
-            name, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}{hint}")]) from None
+        raise ImportFailed(
+            [ImportProblem(name, f"{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}{hint}")]
+        ) from None
     return parse_document(doc, name)
 
 
@@ -41,19 +49,39 @@ def parse_document(doc: Any, name: str = "<document>") -> Batch:
     reference problems can be reported together with them."""
     problems: list[ImportProblem] = []
     if not isinstance(doc, dict):
-        raise ImportFailed([ImportProblem(name, "", "the document must be a JSON object with "
-                                                    f"\"format\": \"{FORMAT}\"")])
+        raise ImportFailed(
+            [
+                ImportProblem(
+                    name, "", f'the document must be a JSON object with "format": "{FORMAT}"'
+                )
+            ]
+        )
     if doc.get("format") != FORMAT:
-        raise ImportFailed([ImportProblem(
-            name, "format", f"expected \"format\": \"{FORMAT}\", found {doc.get('format')!r}")])
+        raise ImportFailed(
+            [
+                ImportProblem(
+                    name, "format", f'expected "format": "{FORMAT}", found {doc.get("format")!r}'
+                )
+            ]
+        )
     for key in doc:
         if key not in TOP_LEVEL:
-            problems.append(ImportProblem(name, key, "unknown top-level key (expected one of "
-                                                     f"{', '.join(sorted(TOP_LEVEL))})"))
+            problems.append(
+                ImportProblem(
+                    name,
+                    key,
+                    f"unknown top-level key (expected one of {', '.join(sorted(TOP_LEVEL))})",
+                )
+            )
     codebook = doc.get("codebook", CODEBOOK_VERSION)
     if str(codebook).split(".")[0] != CODEBOOK_VERSION.split(".")[0]:
-        problems.append(ImportProblem(name, "codebook", f"written for codebook {codebook}; this "
-                                                        f"exiledb uses {CODEBOOK_VERSION}"))
+        problems.append(
+            ImportProblem(
+                name,
+                "codebook",
+                f"written for codebook {codebook}; this exiledb uses {CODEBOOK_VERSION}",
+            )
+        )
     batch = Batch(file=name)
     for kind in RECORD_TYPES:
         items = doc.get(kind, [])
@@ -65,13 +93,20 @@ def parse_document(doc: Any, name: str = "<document>") -> Batch:
             rid = raw.get("id") if isinstance(raw, dict) else None
             where = f"{kind}[{i}]" + (f" (id {rid})" if rid else "")
             rec, field_problems, refs = normalise(kind, raw)
-            problems.extend(ImportProblem(name, f"{where}: {f}" if f else where, msg)
-                            for f, msg in field_problems)
+            problems.extend(
+                ImportProblem(name, f"{where}: {f}" if f else where, msg)
+                for f, msg in field_problems
+            )
             if rec is None:
                 continue
             if rec["id"] in seen:
-                problems.append(ImportProblem(name, f"{where}: id", f"duplicate id: also used by "
-                                                                    f"{kind}[{seen[rec['id']]}]"))
+                problems.append(
+                    ImportProblem(
+                        name,
+                        f"{where}: id",
+                        f"duplicate id: also used by {kind}[{seen[rec['id']]}]",
+                    )
+                )
                 continue
             seen[rec["id"]] = i
             index = len(batch.records[kind])

@@ -20,50 +20,128 @@ from .base import record_uuid
 # (field, default). A default of None means "null allowed"; "" means text; [] a list.
 CITATION = (("source", None), ("locator", ""), ("quote", ""), ("note", ""))
 NAME = (("value", ""), ("script", None), ("language", ""), ("source", None), ("note", ""))
-RESIDENCE = (("country", ""), ("place", ""), ("date_from", ""), ("date_to", ""),
-             ("asylum_status", "unknown"), ("note", ""))
-AFFILIATION = (("organization", None), ("role", "member"), ("date_from", ""), ("date_to", ""),
-               ("confidence", "probable"), ("note", ""))
+RESIDENCE = (
+    ("country", ""),
+    ("place", ""),
+    ("date_from", ""),
+    ("date_to", ""),
+    ("asylum_status", "unknown"),
+    ("note", ""),
+)
+AFFILIATION = (
+    ("organization", None),
+    ("role", "member"),
+    ("date_from", ""),
+    ("date_to", ""),
+    ("confidence", "probable"),
+    ("note", ""),
+)
 DESIGNATION = (("type", ""), ("by_country", ""), ("authority", ""), ("date", ""), ("note", ""))
-INVOLVEMENT = (("person", None), ("role", ""), ("linked_exile", None), ("description", ""),
-               ("note", ""))
+INVOLVEMENT = (
+    ("person", None),
+    ("role", ""),
+    ("linked_exile", None),
+    ("description", ""),
+    ("note", ""),
+)
 
 FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
     "organizations": (
-        ("id", ""), ("name", ""), ("abbreviation", ""), ("other_names", []), ("type", "other"),
-        ("country", ""), ("founded", ""), ("dissolved", ""), ("summary", ""),
-        ("designations", []), ("visibility", "public"), ("citations", []),
+        ("id", ""),
+        ("name", ""),
+        ("abbreviation", ""),
+        ("other_names", []),
+        ("type", "other"),
+        ("country", ""),
+        ("founded", ""),
+        ("dissolved", ""),
+        ("summary", ""),
+        ("designations", []),
+        ("visibility", "public"),
+        ("citations", []),
     ),
     "sources": (
-        ("id", ""), ("type", "other"), ("title", ""), ("publisher", ""), ("author", ""),
-        ("date", ""), ("url", ""), ("archive_url", ""), ("sha256", ""), ("language", ""),
-        ("note", ""), ("visibility", "public"),
+        ("id", ""),
+        ("type", "other"),
+        ("title", ""),
+        ("publisher", ""),
+        ("author", ""),
+        ("date", ""),
+        ("url", ""),
+        ("archive_url", ""),
+        ("sha256", ""),
+        ("language", ""),
+        ("note", ""),
+        ("visibility", "public"),
     ),
     "persons": (
-        ("id", ""), ("display_name", ""), ("name_known", True), ("names", []),
-        ("sex", "unknown"), ("birth_year", None), ("origin_country", ""), ("categories", []),
-        ("is_minor", False), ("may_be_named", True), ("pseudonym", ""), ("summary", ""),
-        ("residences", []), ("affiliations", []), ("contact_details", ""),
-        ("confidential_notes", ""), ("visibility", "public"), ("citations", []),
+        ("id", ""),
+        ("display_name", ""),
+        ("name_known", True),
+        ("names", []),
+        ("sex", "unknown"),
+        ("birth_year", None),
+        ("origin_country", ""),
+        ("categories", []),
+        ("is_minor", False),
+        ("may_be_named", True),
+        ("pseudonym", ""),
+        ("summary", ""),
+        ("residences", []),
+        ("affiliations", []),
+        ("contact_details", ""),
+        ("confidential_notes", ""),
+        ("visibility", "public"),
+        ("citations", []),
     ),
     "relationships": (
-        ("id", ""), ("person", None), ("kinship", ""), ("other", None),
-        ("confidence", "probable"), ("visibility", "public"), ("note", ""), ("citations", []),
+        ("id", ""),
+        ("person", None),
+        ("kinship", ""),
+        ("other", None),
+        ("confidence", "probable"),
+        ("visibility", "public"),
+        ("note", ""),
+        ("citations", []),
     ),
     "incidents": (
-        ("id", ""), ("title", ""), ("summary", ""), ("date", ""), ("date_end", ""),
-        ("country", ""), ("region", ""), ("place", ""), ("latitude", None), ("longitude", None),
-        ("place_precision", "country"), ("origin_country", ""), ("proxy", False),
-        ("tactics", []), ("stage", None), ("host_state_role", "unknown"),
-        ("legal_channel", "unknown"), ("trigger_event", ""), ("trigger_date", ""),
-        ("outcome", "unknown"), ("victims_estimated", None), ("perpetrators", []),
-        ("involvements", []), ("confidence", "probable"), ("review_status", "draft"),
-        ("visibility", "public"), ("confidential_notes", ""), ("citations", []),
+        ("id", ""),
+        ("title", ""),
+        ("summary", ""),
+        ("date", ""),
+        ("date_end", ""),
+        ("country", ""),
+        ("region", ""),
+        ("place", ""),
+        ("latitude", None),
+        ("longitude", None),
+        ("place_precision", "country"),
+        ("origin_country", ""),
+        ("proxy", False),
+        ("tactics", []),
+        ("stage", None),
+        ("host_state_role", "unknown"),
+        ("legal_channel", "unknown"),
+        ("trigger_event", ""),
+        ("trigger_date", ""),
+        ("outcome", "unknown"),
+        ("victims_estimated", None),
+        ("perpetrators", []),
+        ("involvements", []),
+        ("confidence", "probable"),
+        ("review_status", "draft"),
+        ("visibility", "public"),
+        ("confidential_notes", ""),
+        ("citations", []),
     ),
 }
 CHILDREN: dict[str, tuple[tuple[str, Any], ...]] = {
-    "citations": CITATION, "names": NAME, "residences": RESIDENCE,
-    "affiliations": AFFILIATION, "designations": DESIGNATION, "involvements": INVOLVEMENT,
+    "citations": CITATION,
+    "names": NAME,
+    "residences": RESIDENCE,
+    "affiliations": AFFILIATION,
+    "designations": DESIGNATION,
+    "involvements": INVOLVEMENT,
 }
 CHECKS: dict[str, Callable[[Mapping[str, Any]], list[rules.Problem]]] = {
     "organizations": rules.check_organization,
@@ -76,12 +154,22 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], list[rules.Problem]]] = {
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "organizations": (("citations[].source", "sources"),),
     "sources": (),
-    "persons": (("names[].source", "sources"), ("affiliations[].organization", "organizations"),
-                ("citations[].source", "sources")),
-    "relationships": (("person", "persons"), ("other", "persons"),
-                      ("citations[].source", "sources")),
-    "incidents": (("perpetrators[]", "organizations"), ("involvements[].person", "persons"),
-                  ("involvements[].linked_exile", "persons"), ("citations[].source", "sources")),
+    "persons": (
+        ("names[].source", "sources"),
+        ("affiliations[].organization", "organizations"),
+        ("citations[].source", "sources"),
+    ),
+    "relationships": (
+        ("person", "persons"),
+        ("other", "persons"),
+        ("citations[].source", "sources"),
+    ),
+    "incidents": (
+        ("perpetrators[]", "organizations"),
+        ("involvements[].person", "persons"),
+        ("involvements[].linked_exile", "persons"),
+        ("citations[].source", "sources"),
+    ),
 }
 TEXT_FIELDS_STRIPPED = {"display_name", "title", "name", "value"}
 _ID = re.compile(r"^[\w\-.:/]{1,200}$")
@@ -106,13 +194,18 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
-def _fill(raw: Mapping[str, Any], spec: tuple[tuple[str, Any], ...], where: str,
-          problems: list[tuple[str, str]]) -> dict[str, Any]:
+def _fill(
+    raw: Mapping[str, Any],
+    spec: tuple[tuple[str, Any], ...],
+    where: str,
+    problems: list[tuple[str, str]],
+) -> dict[str, Any]:
     known = {name for name, _ in spec}
     for key in raw:
         if key not in known:
-            problems.append((f"{where}{key}", f"unknown field (known fields: "
-                                              f"{', '.join(sorted(known))})"))
+            problems.append(
+                (f"{where}{key}", f"unknown field (known fields: {', '.join(sorted(known))})")
+            )
     out: dict[str, Any] = {}
     for name, default in spec:
         value = raw.get(name, default)
@@ -138,8 +231,9 @@ def _ref(kind: str, value: Any) -> Any:
 Ref = tuple[str, str, str, str]  # (field, target type, uuid, id as written)
 
 
-def normalise(kind: str, raw: Any) -> tuple[dict[str, Any] | None, list[tuple[str, str]],
-                                            list[Ref]]:
+def normalise(
+    kind: str, raw: Any
+) -> tuple[dict[str, Any] | None, list[tuple[str, str]], list[Ref]]:
     """Canonicalise one record.
 
     Returns (record or None, problems as (field, message), references to check).
@@ -168,21 +262,32 @@ def normalise(kind: str, raw: Any) -> tuple[dict[str, Any] | None, list[tuple[st
     problems.extend((p.field, p.message) for p in CHECKS[kind](rec))
     rid = rec.get("id")
     if not isinstance(rid, str) or not _ID.match(rid):
-        problems.append(("id", f"'{rid}' is not a valid id: use a UUID or letters, digits and "
-                               "-_.:/ (at most 200 characters)"))
+        problems.append(
+            (
+                "id",
+                f"'{rid}' is not a valid id: use a UUID or letters, digits and "
+                "-_.:/ (at most 200 characters)",
+            )
+        )
         return None, problems, refs
     rec["id"] = str(record_uuid(kind, rid))
     if kind == "persons":
         _normalise_person(rec, problems)
     elif kind == "incidents":
-        rec["stage"] = (incident_stage(rec["tactics"], rec["proxy"] is True)
-                        if not any(f.startswith(("tactics", "stage")) for f, _ in problems)
-                        else None)
+        rec["stage"] = (
+            incident_stage(rec["tactics"], rec["proxy"] is True)
+            if not any(f.startswith(("tactics", "stage")) for f, _ in problems)
+            else None
+        )
         for key in ("latitude", "longitude"):
             if isinstance(rec[key], int | float) and not isinstance(rec[key], bool):
                 rec[key] = round(float(rec[key]), 6)
-    elif kind == "sources" and rec["visibility"] == "public" and "visibility" not in raw and (
-            rec["type"] == "interview"):
+    elif (
+        kind == "sources"
+        and rec["visibility"] == "public"
+        and "visibility" not in raw
+        and (rec["type"] == "interview")
+    ):
         rec["visibility"] = "confidential"
     if kind == "sources" and isinstance(rec.get("sha256"), str):
         rec["sha256"] = rec["sha256"].lower()
@@ -205,18 +310,30 @@ def _normalise_person(rec: dict[str, Any], problems: list[tuple[str, str]]) -> N
             seen.add(value)
             if not name.get("script"):
                 name["script"] = guess_script(value)
-    if rec["name_known"] and isinstance(rec["display_name"], str) and rec["display_name"] and (
-            rec["display_name"] not in seen):
-        rec["names"].insert(0, {"value": rec["display_name"],
-                                "script": guess_script(rec["display_name"]), "language": "",
-                                "source": None, "note": ""})
+    if (
+        rec["name_known"]
+        and isinstance(rec["display_name"], str)
+        and rec["display_name"]
+        and (rec["display_name"] not in seen)
+    ):
+        rec["names"].insert(
+            0,
+            {
+                "value": rec["display_name"],
+                "script": guess_script(rec["display_name"]),
+                "language": "",
+                "source": None,
+                "note": "",
+            },
+        )
     cats = rec["categories"]
     if isinstance(cats, list) and len(set(map(str, cats))) != len(cats):
         problems.append(("categories", "a category is listed twice"))
 
 
-def _collect_refs(rec: dict[str, Any], path: str, target: str,
-                  refs: list[Ref], problems: list[tuple[str, str]]) -> None:
+def _collect_refs(
+    rec: dict[str, Any], path: str, target: str, refs: list[Ref], problems: list[tuple[str, str]]
+) -> None:
     if "[]" not in path:
         value = rec.get(path)
         if value is not None:

@@ -12,9 +12,14 @@ from exiledb.vocab import COUNTRIES, codebook
 
 def home(request: HttpRequest) -> HttpResponse:
     figures = stats.compute(visible_incidents(request.user))
-    tactics = [(codebook.TACTICS.label(code), n)
-               for code, n in list(figures["incidents"]["by_tactic"].items())[:10]]
-    hosts = [(COUNTRIES.get(code, code), n)
-             for code, n in list(figures["incidents"]["by_host_country"].items())[:10]]
-    return render(request, "public/home.html", {"figures": figures, "tactics": tactics,
-                                                "hosts": hosts})
+    tactics = [
+        (codebook.TACTICS.label(code), n)
+        for code, n in list(figures["incidents"]["by_tactic"].items())[:10]
+    ]
+    hosts = [
+        (COUNTRIES.get(code, code), n)
+        for code, n in list(figures["incidents"]["by_host_country"].items())[:10]
+    ]
+    return render(
+        request, "public/home.html", {"figures": figures, "tactics": tactics, "hosts": hosts}
+    )

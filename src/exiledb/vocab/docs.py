@@ -28,14 +28,20 @@ def render() -> str:
         "## Contents",
         "",
     ]
-    lines += [f"- [{v.title}](#{v.title.lower().replace(' ', '-').replace('/', '')})"
-              for v in VOCABULARIES]
+    lines += [
+        f"- [{v.title}](#{v.title.lower().replace(' ', '-').replace('/', '')})"
+        for v in VOCABULARIES
+    ]
     for vocab in VOCABULARIES:
         lines += ["", f"## {vocab.title}", "", f"`{vocab.name}`: {vocab.description}", ""]
         has_stage = vocab is TACTICS
         has_group = any(c.group for c in vocab.codes)
-        head = ["code", "label"] + (["stage"] if has_stage else []) + (
-            ["group"] if has_group else []) + ["definition"]
+        head = (
+            ["code", "label"]
+            + (["stage"] if has_stage else [])
+            + (["group"] if has_group else [])
+            + ["definition"]
+        )
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for c in vocab.codes:
