@@ -9,6 +9,7 @@ Adding a format means adding one module with a `read(path) -> Batch` function.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ class ImportFailed(Exception):
         super().__init__(f"{len(problems)} problem(s)")
 
 
+Locator = Callable[[str], tuple[str, str]]
+
+
 @dataclass
 class Batch:
     """Records in canonical interchange form, ready for the writer."""
@@ -58,15 +62,22 @@ class Batch:
     records: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {k: [] for k in RECORD_TYPES}
     )
-    # where each record came from, for error messages: (type, index) -> "incidents[3] (id X)"
-    origins: dict[tuple[str, int], str] = field(default_factory=dict)
+    # where each record came from, for error messages: (type, index) -> locator, a function
+    # from a field path ("involvements[0].person") to (file, location), e.g.
+    # ("data.json", "incidents[3] (id X): involvements[0].person") or
+    # ("involvements.csv", "7:person_id")
+    origins: dict[tuple[str, int], Locator] = field(default_factory=dict)
     # references to check: (type, index, field, target type, uuid, id as written)
     refs: list[tuple[str, int, str, str, str, str]] = field(default_factory=list)
     # problems found while reading; the writer adds reference problems and refuses to write
     problems: list[ImportProblem] = field(default_factory=list)
 
-    def where(self, kind: str, index: int) -> str:
-        return self.origins.get((kind, index), f"{kind}[{index}]")
+    def problem(self, kind: str, index: int, field: str, message: str) -> ImportProblem:
+        locate = self.origins.get((kind, index))
+        if locate is None:
+            return ImportProblem(self.file, f"{kind}[{index}]: {field}", message)
+        file, location = locate(field)
+        return ImportProblem(file, location, message)
 
 
 @dataclass

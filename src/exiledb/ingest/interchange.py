@@ -8,8 +8,8 @@ from typing import Any
 
 from exiledb.vocab import CODEBOOK_VERSION
 
-from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem
-from .schema import normalise
+from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem, Locator
+from .schema import add_record
 
 FORMAT = "exiledb/1"
 TOP_LEVEL = {"format", "codebook", "title", "description", *RECORD_TYPES}
@@ -83,38 +83,22 @@ def parse_document(doc: Any, name: str = "<document>") -> Batch:
             )
         )
     batch = Batch(file=name)
+    batch.problems.extend(problems)
     for kind in RECORD_TYPES:
         items = doc.get(kind, [])
         if not isinstance(items, list):
-            problems.append(ImportProblem(name, kind, "must be a list"))
+            batch.problems.append(ImportProblem(name, kind, "must be a list"))
             continue
-        seen: dict[str, int] = {}
+        seen: dict[str, Any] = {}
         for i, raw in enumerate(items):
             rid = raw.get("id") if isinstance(raw, dict) else None
             where = f"{kind}[{i}]" + (f" (id {rid})" if rid else "")
-            rec, field_problems, refs = normalise(kind, raw)
-            problems.extend(
-                ImportProblem(name, f"{where}: {f}" if f else where, msg)
-                for f, msg in field_problems
-            )
-            if rec is None:
-                continue
-            if rec["id"] in seen:
-                problems.append(
-                    ImportProblem(
-                        name,
-                        f"{where}: id",
-                        f"duplicate id: also used by {kind}[{seen[rec['id']]}]",
-                    )
-                )
-                continue
-            seen[rec["id"]] = i
-            index = len(batch.records[kind])
-            batch.origins[(kind, index)] = where
-            batch.refs.extend((kind, index, *ref) for ref in refs)
-            batch.records[kind].append(rec)
-    batch.problems.extend(problems)
+            add_record(batch, kind, raw, _json_locator(name, where), seen)
     return batch
+
+
+def _json_locator(name: str, where: str) -> Locator:
+    return lambda field: (name, f"{where}: {field}" if field else where)
 
 
 def document(records: dict[str, list[dict[str, Any]]], title: str = "") -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from exiledb.cases import rules
 from exiledb.vocab import incident_stage
 
-from .base import record_uuid
+from .base import Batch, ImportProblem, Locator, record_uuid
 
 # (field, default). A default of None means "null allowed"; "" means text; [] a list.
 CITATION = (("source", None), ("locator", ""), ("quote", ""), ("note", ""))
@@ -364,3 +364,28 @@ def _collect_refs(
             refs.append((field, target, item[key], value))
         else:
             problems.append((field, f"a reference must be an id string, not {value!r}"))
+
+
+def add_record(batch: Batch, kind: str, raw: Any, locate: Locator, seen: dict[str, Any]) -> None:
+    """Canonicalise one raw record into the batch, reporting problems where `locate` says.
+
+    `seen` maps the ids already added for this record type to their locator (duplicate ids).
+    """
+    rec, problems, refs = normalise(kind, raw)
+    for field, message in problems:
+        file, location = locate(field)
+        batch.problems.append(ImportProblem(file, location, message))
+    if rec is None:
+        return
+    if rec["id"] in seen:
+        file, location = locate("id")
+        other_file, other = seen[rec["id"]]("")
+        batch.problems.append(
+            ImportProblem(file, location, f"duplicate id: also used at {other_file}:{other}")
+        )
+        return
+    seen[rec["id"]] = locate
+    index = len(batch.records[kind])
+    batch.origins[(kind, index)] = locate
+    batch.refs.extend((kind, index, *ref) for ref in refs)
+    batch.records[kind].append(rec)

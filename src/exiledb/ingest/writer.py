@@ -46,11 +46,12 @@ def check_references(batch: Batch) -> list[ImportProblem]:
     for kind, i, field, target, uid, raw in batch.refs:
         if uid in missing[target] and uid not in found[target]:
             problems.append(
-                ImportProblem(
-                    batch.file,
-                    f"{batch.where(kind, i)}: {field}",
-                    f"dangling reference: no {target[:-1]} with id '{raw}' in this file or the "
-                    "database",
+                batch.problem(
+                    kind,
+                    i,
+                    field,
+                    f"dangling reference: no {target[:-1]} with id '{raw}' in this "
+                    "file or the database",
                 )
             )
     problems.extend(_check_unique_relationships(batch))
@@ -63,14 +64,16 @@ def _check_unique_relationships(batch: Batch) -> list[ImportProblem]:
     for i, rec in enumerate(batch.records["relationships"]):
         key = (rec["person"], rec["kinship"], rec["other"])
         if key in seen:
+            first = batch.problem("relationships", seen[key], "", "")
             problems.append(
-                ImportProblem(
-                    batch.file,
-                    f"{batch.where('relationships', i)}",
-                    f"the same relationship is already {batch.where('relationships', seen[key])}",
+                batch.problem(
+                    "relationships",
+                    i,
+                    "kinship",
+                    f"the same relationship is already given at {first.file}:{first.location}",
                 )
             )
-        seen[key] = i
+        seen.setdefault(key, i)
     return problems
 
 
