@@ -88,7 +88,9 @@ def _print_summary(summary: Any, title: str) -> None:
     out.print(table)
 
 
-def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None:
+def _run_import(
+    path: str, fmt: str, dry_run: bool, quiet: bool = False, mapping: str | None = None
+) -> None:
     from rich.progress import Progress
 
     from exiledb.ingest.base import ImportFailed
@@ -96,7 +98,7 @@ def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None
     from exiledb.ingest.writer import apply
 
     try:
-        batch = read(path, fmt)
+        batch = read(path, fmt, mapping)
         total = sum(len(v) for v in batch.records.values())
         if total > 2000 and not quiet:
             with Progress(console=err, transient=True) as bar:
@@ -122,26 +124,41 @@ def _run_import(path: str, fmt: str, dry_run: bool, quiet: bool = False) -> None
 class Format(StrEnum):
     auto = "auto"
     json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    datapackage = "datapackage"
+    flat = "flat"
 
 
 @app.command("import")
 @handles_errors
 def import_(
     path: Annotated[str, typer.Argument(help="The file to import.")],
-    fmt: Annotated[Format, typer.Option("--format", help="File format.")] = Format.auto,
+    fmt: Annotated[
+        Format,
+        typer.Option("--format", help="File format; auto decides by extension and content."),
+    ] = Format.auto,
+    mapping: Annotated[
+        str | None,
+        typer.Option(help="Column mapping (YAML or JSON) for a flat one-row-per-incident sheet."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and report; store nothing.")
     ] = False,
 ) -> None:
     """Import records from a file, atomically and idempotently (upsert by id).
 
-    Every problem is reported at once as FILE:LOCATION: MESSAGE and nothing is stored if there
-    is any. Importing the same file twice changes nothing the second time.
+    Formats: the interchange JSON; the normalised tables as a folder or .zip of CSV files or an
+    .xlsx workbook; a Frictionless data package; a flat one-row-per-incident sheet (.csv/.xlsx)
+    with an optional --mapping. Every problem is reported at once as FILE:ROW:COLUMN: MESSAGE
+    and nothing is stored if there is any. Importing the same file twice changes nothing.
 
     Example: exiledb import cases.json --dry-run
+
+    Example: exiledb import partner-sheet.xlsx --mapping partner.yaml
     """
     _setup()
-    _run_import(path, fmt.value, dry_run)
+    _run_import(path, fmt.value, dry_run, mapping=mapping)
 
 
 @app.command()
@@ -161,6 +178,55 @@ def demo() -> None:
 class Audience(StrEnum):
     internal = "internal"
     public = "public"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    datapackage = "datapackage"
+
+
+@app.command()
+@handles_errors
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")],
+    out: Annotated[
+        str,
+        typer.Option(
+            help="File (json, xlsx, .zip) or folder (csv, datapackage); '-' for JSON "
+            "on standard output."
+        ),
+    ],
+    audience: Annotated[
+        Audience,
+        typer.Option(help="public: only what an anonymous reader may see; internal: all."),
+    ] = Audience.public,
+) -> None:
+    """Export the data: interchange JSON, normalised CSV or XLSX tables (plus a flat incidents
+    table), or a Frictionless data package. The public audience gets published public records
+    only, with relatives pseudonymised, minors unnamed and confidential fields removed.
+
+    Example: exiledb export --format datapackage --audience public --out public-data/
+
+    Example: exiledb export --format xlsx --audience internal --out backup.xlsx
+    """
+    _setup()
+    from exiledb.ingest.export import ExportError
+    from exiledb.ingest.export import export as run_export
+
+    try:
+        result = run_export(fmt.value, audience.value, out)
+    except ExportError as exc:
+        raise fail(str(exc)) from None
+    if out != "-":
+        counts = ", ".join(
+            f"{n} {k}"
+            for k, n in result.counts.items()
+            if n and k in ("incidents", "persons", "sources", "organizations", "relationships")
+        )
+        out_console = Console(stderr=True)
+        out_console.print(f"Wrote the {audience.value} {fmt.value} export to {out} ({counts}).")
 
 
 @app.command()

@@ -643,29 +643,33 @@ class Incident(Record):
             self.stage = incident_stage(known, self.is_proxy)
 
     def clean(self) -> None:
+        problems = rules.check_incident(
+            {
+                "title": self.title,
+                "date": self.date,
+                "date_end": self.date_end,
+                "trigger_date": self.trigger_date,
+                "country": self.country,
+                "origin_country": self.origin_country,
+                "place_precision": self.place_precision,
+                "place": self.place,
+                "region": self.region,
+                "latitude": self.latitude,
+                "longitude": self.longitude,
+                "tactics": ["threat"],  # tactics are checked by the form
+                "host_state_role": self.host_state_role,
+                "legal_channel": self.legal_channel,
+                "outcome": self.outcome,
+                "confidence": self.confidence,
+                "visibility": self.visibility,
+                "proxy": self.is_proxy,
+            }
+        )
+        # The rules across records (a proxy incident's linked relative, a published incident's
+        # citation) need the involvements and citations; the importer and the editor's inline
+        # formsets check them, this record alone cannot.
         _raise(
-            rules.check_incident(
-                {
-                    "title": self.title,
-                    "date": self.date,
-                    "date_end": self.date_end,
-                    "trigger_date": self.trigger_date,
-                    "country": self.country,
-                    "origin_country": self.origin_country,
-                    "place_precision": self.place_precision,
-                    "place": self.place,
-                    "region": self.region,
-                    "latitude": self.latitude,
-                    "longitude": self.longitude,
-                    "tactics": ["threat"],  # tactics are checked by the form
-                    "host_state_role": self.host_state_role,
-                    "legal_channel": self.legal_channel,
-                    "outcome": self.outcome,
-                    "confidence": self.confidence,
-                    "visibility": self.visibility,
-                    "proxy": self.is_proxy,
-                }
-            ),
+            [p for p in problems if p.field not in ("involvements", "citations")],
             {f.name for f in self._meta.fields} | {"proxy"},
         )
 

@@ -12,7 +12,7 @@ from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem, Locator
 from .schema import add_record
 
 FORMAT = "exiledb/1"
-TOP_LEVEL = {"format", "codebook", "title", "description", *RECORD_TYPES}
+TOP_LEVEL = {"format", "codebook", "title", "description", "exported_at", "audience", *RECORD_TYPES}
 
 
 def read(path: str | Path) -> Batch:

@@ -4,15 +4,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import interchange
+from . import flat, interchange, tabular
 from .base import Batch, ImportFailed, ImportProblem
+from .tables import BY_NAME
 
-READERS = {"json": interchange.read}
-EXTENSIONS = {".json": "json"}
+READERS = {
+    "json": interchange.read,
+    "csv": tabular.read_csv,
+    "xlsx": tabular.read_xlsx,
+    "datapackage": tabular.read_datapackage,
+}
+EXTENSIONS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".zip": "csv"}
 
 
 def detect(path: str | Path) -> str:
-    suffix = Path(path).suffix.lower()
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        if (p / "datapackage.json").exists():
+            return "datapackage"
+        return "csv"
+    if p.name == "datapackage.json":
+        return "datapackage"
+    if suffix == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(p) as zf:
+                if "datapackage.json" in zf.namelist():
+                    return "datapackage"
+        except (OSError, zipfile.BadZipFile):
+            pass
+        return "csv"
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     raise ImportFailed(
@@ -27,10 +50,19 @@ def detect(path: str | Path) -> str:
     )
 
 
-def read(path: str | Path, fmt: str = "auto") -> Batch:
-    fmt = detect(path) if fmt == "auto" else fmt
+def read(path: str | Path, fmt: str = "auto", mapping: str | Path | None = None) -> Batch:
+    """Read a file in any supported format into a batch (problems collected on it)."""
+    p = Path(path)
+    if not p.exists():
+        raise ImportFailed([ImportProblem(str(path), "", "no such file or folder")])
+    if mapping is not None or fmt == "flat":
+        return flat.read(p, flat.load_mapping(mapping))
+    fmt = detect(p) if fmt == "auto" else fmt
     if fmt not in READERS:
-        raise ImportFailed(
-            [ImportProblem(str(path), "", f"unknown format '{fmt}' (known: {', '.join(READERS)})")]
-        )
-    return READERS[fmt](path)
+        known = ", ".join([*READERS, "flat"])
+        raise ImportFailed([ImportProblem(str(path), "", f"unknown format '{fmt}' ({known})")])
+    if fmt == "csv" and p.is_file() and p.suffix.lower() == ".csv" and p.stem not in BY_NAME:
+        return flat.read(p)  # a single sheet that is not one of our tables: a flat sheet
+    if fmt == "xlsx" and not tabular.is_normalised_workbook(p):
+        return flat.read(p)
+    return READERS[fmt](p)

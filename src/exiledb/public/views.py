@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import datetime as dt
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from exiledb.access.policy import visible_incidents
 from exiledb.analysis import stats
@@ -22,4 +25,29 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     return render(
         request, "public/home.html", {"figures": figures, "tactics": tactics, "hosts": hosts}
+    )
+
+
+@require_GET
+def data(request: HttpRequest) -> HttpResponse:
+    from exiledb.ingest.export import citation, metadata
+
+    meta = metadata("public")
+    return render(
+        request,
+        "public/data.html",
+        {"licence": meta["licence"], "citation": citation("public", dt.date.today())},
+    )
+
+
+@require_GET
+def download(request: HttpRequest, fmt: str) -> FileResponse:
+    """Public exports only: an anonymous reader's view, whoever asks."""
+    from exiledb.ingest.export import DOWNLOADS, cached_download
+
+    if fmt not in DOWNLOADS:
+        raise Http404("no such download")
+    path = cached_download(fmt, "public")
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=path.name, content_type=DOWNLOADS[fmt][1]
     )

@@ -1,0 +1,511 @@
+"""The data-entry editor: the Django admin, mounted at /editor/, shaped for coding cases.
+
+Who may do what (exiledb.access.roles and .access): viewers read, coders add and change drafts
+but neither publish nor delete, editors and admins publish and delete. Confidential fields are
+shown to editors and admins only. Every model keeps its history, which is browsable here but is
+not reverted from here (a revert would skip the checks that span records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from exiledb.cases.models import (
+    Affiliation,
+    Citation,
+    Designation,
+    Incident,
+    Involvement,
+    Name,
+    Organization,
+    Person,
+    Relationship,
+    Residence,
+    Source,
+)
+from exiledb.vocab import codebook
+
+from . import forms as ef
+from .access import has_role, hidden_fields, may_delete, may_publish
+from .filters import StageFilter, TacticFilter, country_filter
+from .site import install
+
+install(admin.site)
+
+SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+def _without(fieldsets: Any, hidden: set[str]) -> list[tuple[Any, dict[str, Any]]]:
+    """The fieldsets less the hidden fields; a fieldset left empty goes too."""
+    out = []
+    for title, options in fieldsets:
+        fields = []
+        for item in options.get("fields", ()):
+            if isinstance(item, list | tuple):
+                row = [f for f in item if f not in hidden]
+                if row:
+                    fields.append(tuple(row))
+            elif item not in hidden:
+                fields.append(item)
+        if fields:
+            out.append((title, {**options, "fields": fields}))
+    return out
+
+
+def sync_codes(rows: Any, field: str, codes: Sequence[str]) -> None:
+    """Make a record's code rows (tactics, categories) match the ticked boxes.
+
+    Row by row, not in bulk, so that each added or removed code is in the history.
+    """
+    existing = {getattr(row, field): row for row in rows.all()}
+    for code, row in existing.items():
+        if code not in codes:
+            row.delete()
+    for code in codes:
+        if code not in existing:
+            rows.create(**{field: code})
+
+
+class _HiddenChanges(HistoricalRecordContextHelper):
+    """History deltas without the fields the reader may not see."""
+
+    def __init__(self, model: Any, record: Any, hidden: set[str]) -> None:
+        super().__init__(model, record)
+        self.hidden = hidden
+
+    def context_for_delta_changes(self, delta: Any) -> list[dict[str, Any]]:
+        shown = [c for c in delta.changes if c.field not in self.hidden]
+        return super().context_for_delta_changes(replace(delta, changes=shown))
+
+
+class EditorAdmin(SimpleHistoryAdmin):
+    """Role rules and confidential fields, shared by every model of the editor."""
+
+    formfield_overrides = SMALL_TEXT
+    list_per_page = 50
+
+    # Roles: the groups' model permissions, and a role at all.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_delete(request.user) and super().has_delete_permission(request, obj)
+
+    # Confidential fields: left out of the form, the page and the history for uncleared roles.
+    def _hidden(self, request: HttpRequest) -> set[str]:
+        return set(hidden_fields(self.model, request.user))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _without(super().get_fieldsets(request, obj), self._hidden(request))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        hidden = self._hidden(request)
+        return [f for f in super().get_fields(request, obj) if f not in hidden]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        hidden = self._hidden(request)
+        if not hidden:
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or ()), *sorted(hidden)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        hidden = self._hidden(request)
+        return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
+
+    # History: browsable by everyone who may view the record; never reverted from here.
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            raise PermissionDenied("Old versions are read-only; copy what you need instead.")
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return _HiddenChanges(self.model, historical_record, self._hidden(request))
+
+
+class EditorInline(admin.TabularInline):
+    """An inline table under the same role rules as the record it belongs to."""
+
+    extra = 0
+    formfield_overrides = SMALL_TEXT
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any) -> bool:
+        return has_role(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_delete(request.user) and super().has_delete_permission(request, obj)
+
+
+class CitationInline(EditorInline):
+    model = Citation
+    form = ef.CitationForm
+    fields = ["source", "locator", "quote", "note"]
+    autocomplete_fields = ["source"]
+    verbose_name = "citation"
+    verbose_name_plural = "citations (the sources that support this record)"
+
+
+# --- Persons ---------------------------------------------------------------------------------
+
+
+class NameInline(EditorInline):
+    model = Name
+    form = ef.NameForm
+    fields = ["value", "script", "language", "source", "note"]
+    autocomplete_fields = ["source"]
+    verbose_name = "spelling"
+    verbose_name_plural = (
+        "name spellings (every spelling the sources use: Cyrillic, transliterations, typos)"
+    )
+
+
+class ResidenceInline(EditorInline):
+    model = Residence
+    form = ef.ResidenceForm
+    fields = ["country", "place", "date_from", "date_to", "asylum_status", "note"]
+    verbose_name_plural = "residences abroad"
+
+
+class AffiliationInline(EditorInline):
+    model = Affiliation
+    form = ef.AffiliationForm
+    fields = ["organization", "role", "date_from", "date_to", "confidence", "note"]
+    autocomplete_fields = ["organization"]
+
+
+class RelativeInline(EditorInline):
+    """Relationships pointing at this person: 'PERSON is the KINSHIP of this person'."""
+
+    model = Relationship
+    fk_name = "other"
+    form = ef.RelationshipForm
+    fields = ["person", "kinship", "confidence", "visibility", "note"]
+    autocomplete_fields = ["person"]
+    verbose_name = "relative"
+    verbose_name_plural = "relatives (read: PERSON is the KINSHIP of this person)"
+
+
+class PersonCitationInline(CitationInline):
+    fk_name = "person"
+
+
+@admin.register(Person)
+class PersonAdmin(EditorAdmin):
+    form = ef.PersonForm
+    inlines = [
+        NameInline,
+        ResidenceInline,
+        AffiliationInline,
+        RelativeInline,
+        PersonCitationInline,
+    ]
+    fieldsets = [
+        (
+            "Who",
+            {
+                "fields": [
+                    "display_name",
+                    "name_known",
+                    "categories",
+                    ("sex", "birth_year"),
+                    "origin_country",
+                    "summary",
+                ]
+            },
+        ),
+        (
+            "Protection and visibility",
+            {
+                "description": "Minors are never named publicly. Untick 'may be named' to "
+                "pseudonymise a relative.",
+                "fields": ["is_minor", "may_be_named", "pseudonym", "visibility"],
+            },
+        ),
+        (
+            "Confidential",
+            {
+                "description": "Shown to editors and admins only. Never published.",
+                "fields": ["contact_details", "confidential_notes"],
+            },
+        ),
+    ]
+    list_display = ["display_name", "origin_country", "categories", "is_minor", "visibility"]
+    list_filter = [
+        country_filter("origin_country", "origin country"),
+        "categories__category",
+        "is_minor",
+        "visibility",
+    ]
+    search_fields = ["display_name", "names__value"]
+    search_help_text = "Searches the display name and every recorded spelling."
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
+        return super().get_queryset(request).prefetch_related("categories")
+
+    @admin.display(description="exile categories")
+    def categories(self, obj: Person) -> str:
+        return ", ".join(codebook.EXILE_CATEGORIES.label(c.category) for c in obj.categories.all())
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "categories" in form.cleaned_data:
+            sync_codes(obj.categories, "category", form.cleaned_data["categories"])
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+class InvolvementInline(EditorInline):
+    model = Involvement
+    formset = ef.InvolvementFormSet
+    fields = ["person", "role", "linked_exile", "description", "note"]
+    autocomplete_fields = ["person", "linked_exile"]
+    extra = 1
+    verbose_name_plural = (
+        "who was involved (a targeted relative names the exile they were targeted for)"
+    )
+
+
+class IncidentCitationInline(CitationInline):
+    fk_name = "incident"
+    formset = ef.IncidentCitationFormSet
+    extra = 1
+
+
+@admin.register(Incident)
+class IncidentAdmin(EditorAdmin):
+    form = ef.IncidentForm
+    inlines = [InvolvementInline, IncidentCitationInline]
+    autocomplete_fields = ["perpetrators"]
+    readonly_fields = ["stage_label", "date_precision", "year"]
+    fieldsets = [
+        (
+            "What",
+            {
+                "fields": [
+                    "title",
+                    "summary",
+                    "is_proxy",
+                    "tactics",
+                    "stage_label",
+                    "outcome",
+                    "victims_estimated",
+                ]
+            },
+        ),
+        (
+            "When",
+            {
+                "description": "Write dates as 2016-09-22, 2016-09 or 2016: never invent a day "
+                "or month the sources do not give.",
+                "fields": [
+                    ("date", "date_end"),
+                    ("date_precision", "year"),
+                    ("trigger_event", "trigger_date"),
+                ],
+            },
+        ),
+        (
+            "Where",
+            {
+                "description": "Never claim a more precise place than the sources give. "
+                "Coordinates only with exact or city precision.",
+                "fields": [
+                    "country",
+                    "place_precision",
+                    ("region", "place"),
+                    ("latitude", "longitude"),
+                ],
+            },
+        ),
+        (
+            "Who",
+            {
+                "description": "The persons involved are listed below the form.",
+                "fields": ["origin_country", "perpetrators", "host_state_role", "legal_channel"],
+            },
+        ),
+        (
+            "Sources",
+            {
+                "description": "Cite the sources in the citations table below the form.",
+                "fields": ["confidence"],
+            },
+        ),
+        ("Review and visibility", {"fields": ["review_status", "visibility"]}),
+        (
+            "Confidential",
+            {
+                "description": "Shown to editors and admins only. Never published.",
+                "fields": ["confidential_notes"],
+            },
+        ),
+    ]
+    list_display = ["title", "when", "country", "stage_label", "is_proxy", "review_status"]
+    list_filter = [
+        StageFilter,
+        TacticFilter,
+        country_filter("country", "country where it happened"),
+        country_filter("origin_country", "perpetrator state"),
+        "is_proxy",
+        "review_status",
+        "confidence",
+        "year",
+    ]
+    search_fields = [
+        "title",
+        "summary",
+        "place",
+        "involvements__person__display_name",
+        "involvements__person__names__value",
+    ]
+    search_help_text = "Searches title, summary, place and every spelling of the persons involved."
+    # Partial dates rule out date_hierarchy; the derived first possible day sorts them.
+    ordering = ["-date_earliest", "title"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"may_publish": may_publish(request.user)})
+
+    @admin.display(description="date", ordering="date_earliest")
+    def when(self, obj: Incident) -> str:
+        if obj.date_end:
+            return f"{obj.date or '?'} to {obj.date_end}"
+        return obj.date or "unknown"
+
+    @admin.display(description="stage (derived)", ordering="stage")
+    def stage_label(self, obj: Incident) -> str:
+        if obj.stage is None:
+            return "none yet: derived from the tactics when saved"
+        return codebook.STAGES.label(str(obj.stage))
+
+    @admin.display(description="tactics")
+    def tactics(self, obj: Incident) -> str:
+        """The tactics, for readers who may not change the incident."""
+        if obj.pk is None:
+            return ""
+        return "; ".join(codebook.TACTICS.label(code) for code in obj.tactic_codes)
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        tactics = form.cleaned_data.get("tactics")
+        if tactics is None:
+            super().save_model(request, obj, form, change)
+            return
+        if change:
+            # Rows first: Incident.save() derives the stage again from the stored tactics.
+            sync_codes(obj.tactics, "tactic", tactics)
+        obj.derive(tactics)
+        super().save_model(request, obj, form, change)
+        if not change:
+            sync_codes(obj.tactics, "tactic", tactics)
+
+
+# --- Relationships, sources, organisations ----------------------------------------------------
+
+
+class RelationshipCitationInline(CitationInline):
+    fk_name = "relationship"
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(EditorAdmin):
+    form = ef.RelationshipForm
+    inlines = [RelationshipCitationInline]
+    autocomplete_fields = ["person", "other"]
+    fields = ["person", "kinship", "other", "confidence", "visibility", "note"]
+    list_display = ["__str__", "kinship", "confidence", "visibility"]
+    list_filter = ["kinship", "confidence", "visibility"]
+    search_fields = [
+        "person__display_name",
+        "person__names__value",
+        "other__display_name",
+        "other__names__value",
+    ]
+    list_select_related = ["person", "other"]
+
+
+@admin.register(Source)
+class SourceAdmin(EditorAdmin):
+    fieldsets = [
+        (None, {"fields": ["type", "title", ("publisher", "author"), ("date", "language")]}),
+        (
+            "Where to find it",
+            {"fields": ["url", "archive_url", "archived_file", "sha256"]},
+        ),
+        (
+            "Notes and visibility",
+            {
+                "description": "Interviews are confidential by default: they protect informants.",
+                "fields": ["note", "visibility"],
+            },
+        ),
+    ]
+    list_display = ["title", "publisher", "date", "type", "visibility"]
+    list_filter = ["type", "visibility"]
+    search_fields = ["title", "publisher", "url"]
+
+
+class DesignationInline(EditorInline):
+    model = Designation
+    form = ef.DesignationForm
+    fields = ["type", "by_country", "authority", "date", "note"]
+    verbose_name_plural = "bans and designations (e.g. 'extremist' by the origin state)"
+
+
+class OrganizationCitationInline(CitationInline):
+    fk_name = "organization"
+
+
+@admin.register(Organization)
+class OrganizationAdmin(EditorAdmin):
+    inlines = [DesignationInline, OrganizationCitationInline]
+    fields = [
+        "name",
+        "abbreviation",
+        "other_names",
+        "type",
+        "country",
+        ("founded", "dissolved"),
+        "summary",
+        "visibility",
+    ]
+    list_display = ["name", "abbreviation", "type", "country", "visibility"]
+    list_filter = ["type", country_filter("country", "country"), "visibility"]
+    search_fields = ["name", "abbreviation", "other_names"]
