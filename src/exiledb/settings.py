@@ -26,20 +26,34 @@ DATA_DIR = Path(os.environ.get("EXILEDB_DATA_DIR", "var")).resolve()
 
 
 def _secret_key() -> str:
-    """EXILEDB_SECRET_KEY, or a key generated once and kept (mode 0600) in the data dir."""
+    """EXILEDB_SECRET_KEY, or a key generated once and kept (mode 0600) in the data dir.
+
+    The key is written to a temporary file and linked into place, so concurrent first starts
+    (several gunicorn workers) agree on one key and nobody ever reads a half-written file.
+    """
     key = os.environ.get("EXILEDB_SECRET_KEY")
     if key:
         return key
     path = DATA_DIR / "secret_key"
     try:
-        return path.read_text().strip()
+        existing = path.read_text().strip()
+        if existing:
+            return existing
+        path.unlink()  # an empty file left by a crash is no key
     except FileNotFoundError:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-        return key
+        pass
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = DATA_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(50))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process won: use its key
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
 
 
 SECRET_KEY = _secret_key()

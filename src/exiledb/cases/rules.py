@@ -116,7 +116,9 @@ def _citations(problems: list[Problem], field: str, citations: Any) -> None:
     for i, cit in enumerate(citations):
         if not isinstance(cit, Mapping):
             problems.append(Problem(f"{field}[{i}]", "must be an object"))
-        elif not cit.get("source"):
+        elif not cit.get("source") and not (cit.get("locator") or cit.get("quote")):
+            # A citation whose source was deleted stays as an "unresolved" trail (locator,
+            # quote); one with nothing at all is an error.
             problems.append(Problem(f"{field}[{i}].source", "is required"))
 
 
@@ -132,7 +134,7 @@ def check_person(rec: Mapping[str, Any]) -> list[Problem]:
     ):
         p.append(Problem("birth_year", f"'{by}' is not a plausible year of birth"))
     for i, cat in enumerate(rec.get("categories") or []):
-        _code(p, f"categories[{i}]", cat, codebook.EXILE_CATEGORIES)
+        _code(p, f"categories[{i}]", cat, codebook.EXILE_CATEGORIES, required=True)
     if rec.get("is_minor") and rec.get("may_be_named"):
         p.append(Problem("may_be_named", "a minor may never be named publicly"))
     for i, name in enumerate(rec.get("names") or []):
@@ -265,8 +267,10 @@ def check_place(rec: Mapping[str, Any]) -> list[Problem]:
     return p
 
 
-def check_incident(rec: Mapping[str, Any]) -> list[Problem]:
-    """Field rules plus the rules that span the incident's own involvements and citations."""
+def check_incident(rec: Mapping[str, Any], *, children: bool = True) -> list[Problem]:
+    """Field rules, plus (with children=True) the rules over the incident's tactics,
+    involvements and citations. The model's clean() checks fields only: the editor's forms
+    check the children, which are not saved yet when the incident is cleaned."""
     p: list[Problem] = []
     _text(p, "title", rec.get("title"), required=True, max_length=300)
     _range(p, "date", rec.get("date"), "date_end", rec.get("date_end"))
@@ -276,76 +280,76 @@ def check_incident(rec: Mapping[str, Any]) -> list[Problem]:
     _country(p, "country", rec.get("country"), required=True)
     _country(p, "origin_country", rec.get("origin_country"), required=True)
     p.extend(check_place(rec))
-    tactics = rec.get("tactics")
-    if not isinstance(tactics, list) or not tactics:
-        p.append(Problem("tactics", "at least one tactic is required"))
-        tactics = []
-    for i, t in enumerate(tactics):
-        _code(p, f"tactics[{i}]", t, codebook.TACTICS)
-    if len(set(map(str, tactics))) != len(tactics):
-        p.append(Problem("tactics", "a tactic is listed twice"))
-    _code(p, "host_state_role", rec.get("host_state_role"), codebook.HOST_STATE_ROLES)
-    _code(p, "legal_channel", rec.get("legal_channel"), codebook.LEGAL_CHANNELS)
-    _code(p, "outcome", rec.get("outcome"), codebook.OUTCOMES)
-    _code(p, "confidence", rec.get("confidence"), codebook.CONFIDENCE)
-    _code(p, "review_status", rec.get("review_status"), codebook.REVIEW_STATUS)
-    _code(p, "visibility", rec.get("visibility"), codebook.VISIBILITY)
+    for field, vocab in (
+        ("host_state_role", codebook.HOST_STATE_ROLES),
+        ("legal_channel", codebook.LEGAL_CHANNELS),
+        ("outcome", codebook.OUTCOMES),
+        ("confidence", codebook.CONFIDENCE),
+        ("review_status", codebook.REVIEW_STATUS),
+        ("visibility", codebook.VISIBILITY),
+    ):
+        _code(p, field, rec.get(field), vocab)
     proxy = rec.get("proxy", False)
     if not isinstance(proxy, bool):
         p.append(Problem("proxy", f"must be true or false, not {proxy!r}"))
     ve = rec.get("victims_estimated")
     if ve is not None and (not isinstance(ve, int) or isinstance(ve, bool) or ve < 0):
         p.append(Problem("victims_estimated", f"must be a whole number, not {ve!r}"))
-    if (
-        "stage" in rec
-        and rec["stage"] is not None
-        and not any(x.field.startswith("tactics") for x in p)
-    ):
-        from exiledb.vocab import incident_stage
-
-        derived = incident_stage(tactics, bool(proxy))
-        if str(rec["stage"]) != str(derived):
-            p.append(
-                Problem(
-                    "stage",
-                    f"stage {rec['stage']} does not match the tactics (they give stage {derived})",
-                )
-            )
+    if not children:
+        return p
+    p.extend(check_tactics(rec.get("tactics"), proxy is True, rec.get("stage")))
     involvements = rec.get("involvements") or []
     for i, inv in enumerate(involvements):
-        if not isinstance(inv, Mapping):
-            p.append(Problem(f"involvements[{i}]", "must be an object"))
-            continue
-        _code(
-            p, f"involvements[{i}].role", inv.get("role"), codebook.INVOLVEMENT_ROLES, required=True
-        )
-        if not inv.get("person") and not (inv.get("description") or "").strip():
-            p.append(
-                Problem(
-                    f"involvements[{i}].person",
-                    "give a person, or a description of who was involved",
-                )
-            )
-        if inv.get("role") == "relative_targeted" and not inv.get("linked_exile"):
-            p.append(
-                Problem(
-                    f"involvements[{i}].linked_exile",
-                    "a targeted relative needs the exile they were targeted for",
-                )
-            )
-        if inv.get("linked_exile") and inv.get("linked_exile") == inv.get("person"):
-            p.append(
-                Problem(
-                    f"involvements[{i}].linked_exile",
-                    "the linked exile cannot be the relative themselves",
-                )
-            )
+        p.extend(check_involvement(inv, f"involvements[{i}]"))
     p.extend(
         incident_link_problems(
             proxy is True, involvements, rec.get("review_status") or "draft", rec.get("citations")
         )
     )
     _citations(p, "citations", rec.get("citations"))
+    return p
+
+
+def check_tactics(tactics: Any, proxy: bool, stage: Any = None) -> list[Problem]:
+    p: list[Problem] = []
+    if not isinstance(tactics, list) or not tactics:
+        return [Problem("tactics", "at least one tactic is required")]
+    for i, t in enumerate(tactics):
+        _code(p, f"tactics[{i}]", t, codebook.TACTICS, required=True)
+    if len(set(map(str, tactics))) != len(tactics):
+        p.append(Problem("tactics", "a tactic is listed twice"))
+    if stage is not None and not p:
+        from exiledb.vocab import incident_stage
+
+        derived = incident_stage(tactics, proxy)
+        if str(stage) != str(derived):
+            p.append(
+                Problem(
+                    "stage", f"stage {stage} does not match the tactics (they give stage {derived})"
+                )
+            )
+    return p
+
+
+def check_involvement(inv: Any, field: str = "") -> list[Problem]:
+    prefix = f"{field}." if field else ""
+    if not isinstance(inv, Mapping):
+        return [Problem(field, "must be an object")]
+    p: list[Problem] = []
+    _code(p, f"{prefix}role", inv.get("role"), codebook.INVOLVEMENT_ROLES, required=True)
+    if not inv.get("person") and not (inv.get("description") or "").strip():
+        p.append(Problem(f"{prefix}person", "give a person, or a description of who was involved"))
+    if inv.get("role") == "relative_targeted" and not inv.get("linked_exile"):
+        p.append(
+            Problem(
+                f"{prefix}linked_exile",
+                "a targeted relative needs the exile they were targeted for",
+            )
+        )
+    if inv.get("linked_exile") and inv.get("linked_exile") == inv.get("person"):
+        p.append(
+            Problem(f"{prefix}linked_exile", "the linked exile cannot be the relative themselves")
+        )
     return p
 
 
@@ -366,6 +370,7 @@ def incident_link_problems(
                 "a proxy incident needs a targeted relative linked to the exile it was aimed at",
             )
         )
-    if review_status == "published" and not citations:
+    resolved = [c for c in citations or [] if isinstance(c, Mapping) and c.get("source")]
+    if review_status == "published" and not resolved:
         p.append(Problem("citations", "a published incident needs at least one citation"))
     return p

@@ -171,18 +171,35 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("citations[].source", "sources"),
     ),
 }
-TEXT_FIELDS_STRIPPED = {"display_name", "title", "name", "value"}
+TEXT_FIELDS_STRIPPED = {
+    "display_name",
+    "title",
+    "name",
+    "value",
+    "date",
+    "date_end",
+    "trigger_date",
+    "founded",
+    "dissolved",
+    "date_from",
+    "date_to",
+    "country",
+    "origin_country",
+    "by_country",
+}
 _ID = re.compile(r"^[\w\-.:/]{1,200}$")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
 def guess_script(value: str) -> str:
+    """The writing system of a spelling, from the Unicode names of its letters."""
     if _CYRILLIC.search(value):
         return "cyrl"
     if _ARABIC.search(value):
         return "arab"
-    if all(ord(c) < 0x250 or not c.isalpha() for c in value):
+    letters = [c for c in value if c.isalpha()]
+    if all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
         return "latn"
     return "other"
 
@@ -260,6 +277,7 @@ def normalise(
     if kind == "persons" and "may_be_named" not in raw:
         rec["may_be_named"] = not rec["is_minor"]
     problems.extend((p.field, p.message) for p in CHECKS[kind](rec))
+    problems.extend(_too_long(kind, rec))
     rid = rec.get("id")
     if not isinstance(rid, str) or not _ID.match(rid):
         problems.append(
@@ -280,8 +298,14 @@ def normalise(
             else None
         )
         for key in ("latitude", "longitude"):
-            if isinstance(rec[key], int | float) and not isinstance(rec[key], bool):
-                rec[key] = round(float(rec[key]), 6)
+            value = rec[key]
+            if isinstance(value, str):
+                try:
+                    value = float(value.replace(",", "."))
+                except ValueError:
+                    continue  # check_place has reported it
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                rec[key] = round(float(value), 6)
     elif (
         kind == "sources"
         and rec["visibility"] == "public"
@@ -345,6 +369,10 @@ def _collect_refs(
         return
     head, _, tail = path.partition("[]")
     items = rec.get(head) or []
+    if not isinstance(items, list):
+        problems.append((head, "must be a list"))
+        rec[head] = []
+        return
     for i, item in enumerate(items):
         if not tail:
             items[i] = _ref(target, item)
@@ -389,3 +417,55 @@ def add_record(batch: Batch, kind: str, raw: Any, locate: Locator, seen: dict[st
     batch.origins[(kind, index)] = locate
     batch.refs.extend((kind, index, *ref) for ref in refs)
     batch.records[kind].append(rec)
+
+
+_LIMITS: dict[str, dict[str, int]] = {}
+
+
+def _limits(name: str) -> dict[str, int]:
+    """Maximum lengths of the text columns behind a record type or child list."""
+    if not _LIMITS:
+        from exiledb.cases import models as m
+
+        owners = {
+            "organizations": m.Organization,
+            "sources": m.Source,
+            "persons": m.Person,
+            "relationships": m.Relationship,
+            "incidents": m.Incident,
+            "citations": m.Citation,
+            "names": m.Name,
+            "residences": m.Residence,
+            "affiliations": m.Affiliation,
+            "designations": m.Designation,
+            "involvements": m.Involvement,
+        }
+        for key, model in owners.items():
+            _LIMITS[key] = {
+                f.name: f.max_length
+                for f in model._meta.concrete_fields
+                if getattr(f, "max_length", None)
+                and f.get_internal_type() in ("CharField", "URLField")
+            }
+    return _LIMITS.get(name, {})
+
+
+def _too_long(kind: str, rec: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+
+    def check(limits: dict[str, int], item: dict[str, Any], prefix: str) -> None:
+        for key, limit in limits.items():
+            value = item.get(key)
+            if isinstance(value, str) and len(value) > limit:
+                out.append(
+                    (f"{prefix}{key}", f"is {len(value)} characters long; at most {limit} fit")
+                )
+
+    check(_limits(kind), rec, "")
+    for child in CHILDREN:
+        items = rec.get(child)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, Mapping):
+                    check(_limits(child), item, f"{child}[{i}].")
+    return out

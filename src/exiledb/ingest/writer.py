@@ -20,6 +20,14 @@ from . import serialize
 from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem, Summary
 
 Progress = Callable[[str, int], None]
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    return uuid.UUID(value)
+
+
 _CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lookups
 _BATCH = 2000
 
@@ -185,7 +193,12 @@ def _save_parents(
             for f in model._meta.concrete_fields
             if not f.primary_key and f.name != "created_at"
         ]
+        # The objects were rebuilt from the file: keep the stored creation times.
+        created = dict(
+            model.objects.filter(pk__in=[o.pk for o in objs]).values_list("pk", "created_at")
+        )
         for obj in objs:
+            obj.created_at = created[obj.pk if not isinstance(obj.pk, str) else _uuid(obj.pk)]
             obj.updated_at = now
         model.objects.bulk_update(objs, names, batch_size=500)
     else:
