@@ -176,6 +176,7 @@ class PersonCategory(models.Model):
         Person,
         on_delete=models.CASCADE,  # a fact about the person
         related_name="categories",
+        help_text="The person who holds the category.",
     )
     category = models.CharField(
         max_length=20, choices=codebook.EXILE_CATEGORIES.choices(), help_text="CAPE exile category."
@@ -199,6 +200,7 @@ class Name(models.Model):
         Person,
         on_delete=models.CASCADE,  # a spelling of this person
         related_name="names",
+        help_text="Whose name this is a spelling of.",
     )
     value = models.CharField(max_length=300, help_text="The spelling exactly as written.")
     script = models.CharField(
@@ -289,6 +291,7 @@ class Designation(models.Model):
         Organization,
         on_delete=models.CASCADE,  # part of the org
         related_name="designations",
+        help_text="The organisation that was banned or labelled.",
     )
     type = models.CharField(
         max_length=12,
@@ -320,6 +323,7 @@ class Affiliation(models.Model):
         Person,
         on_delete=models.CASCADE,  # a fact about the person
         related_name="affiliations",
+        help_text="The member.",
     )
     organization = models.ForeignKey(
         Organization,
@@ -350,6 +354,7 @@ class Residence(models.Model):
         Person,
         on_delete=models.CASCADE,  # a fact about the person
         related_name="residences",
+        help_text="Who lived there.",
     )
     country = country_field("Host country.", blank=False)
     place = models.CharField(
@@ -452,6 +457,7 @@ class Relationship(Record):
         Person,
         on_delete=models.CASCADE,  # the tie dies with a person
         related_name="relationships",
+        help_text="The person the tie starts from (often the relative).",
     )
     kinship = models.CharField(
         max_length=16,
@@ -460,7 +466,7 @@ class Relationship(Record):
     )
     other = models.ForeignKey(
         Person,
-        on_delete=models.CASCADE,
+        on_delete=models.CASCADE,  # as for person: a tie needs both ends
         related_name="relationships_in",
         help_text="The person the tie points to (often the exile).",
     )
@@ -481,6 +487,24 @@ class Relationship(Record):
 
     def __str__(self) -> str:
         return f"{self.person} is the {codebook.KINSHIP.label(self.kinship)} of {self.other}"
+
+
+def derived_fields(
+    date: str, date_end: str, tactics: list[str] | None, proxy: bool
+) -> dict[str, Any]:
+    """The columns an incident derives from its dates and tactics (the importer writes these
+    without building model instances; Incident.derive sets them on an instance)."""
+    out: dict[str, Any] = {}
+    try:
+        _, out["date_precision"] = dates.parse(date)
+        out["date_earliest"] = dates.earliest(date)
+        out["date_latest"] = dates.latest(date_end or date)
+        out["year"] = dates.year(date)
+    except dates.PartialDateError:
+        pass  # clean() reports it; never store a half-derived date
+    if tactics is not None:
+        out["stage"] = incident_stage([t for t in tactics if t in codebook.TACTICS], proxy)
+    return out
 
 
 class Incident(Record):
@@ -629,18 +653,10 @@ class Incident(Record):
 
     def derive(self, tactics: list[str] | None = None) -> None:
         """Recompute the derived columns from the dates and (given or stored) tactics."""
-        try:
-            _, self.date_precision = dates.parse(self.date)
-            self.date_earliest = dates.earliest(self.date)
-            self.date_latest = dates.latest(self.date_end or self.date)
-            self.year = dates.year(self.date)
-        except dates.PartialDateError:
-            pass  # clean() reports it; never store a half-derived date
         if tactics is None and self.pk and not self._state.adding:
             tactics = self.tactic_codes
-        if tactics is not None:
-            known = [t for t in tactics if t in codebook.TACTICS]
-            self.stage = incident_stage(known, self.is_proxy)
+        for key, value in derived_fields(self.date, self.date_end, tactics, self.is_proxy).items():
+            setattr(self, key, value)
 
     def clean(self) -> None:
         problems = rules.check_incident(
@@ -656,22 +672,19 @@ class Incident(Record):
                 "region": self.region,
                 "latitude": self.latitude,
                 "longitude": self.longitude,
-                "tactics": ["threat"],  # tactics are checked by the form
                 "host_state_role": self.host_state_role,
                 "legal_channel": self.legal_channel,
                 "outcome": self.outcome,
                 "confidence": self.confidence,
                 "visibility": self.visibility,
                 "proxy": self.is_proxy,
-            }
+            },
+            # The rules across records (tactics, a proxy incident's linked relative, a published
+            # incident's citation) need the children; the importer and the editor's inline
+            # formsets check them, this record alone cannot.
+            children=False,
         )
-        # The rules across records (a proxy incident's linked relative, a published incident's
-        # citation) need the involvements and citations; the importer and the editor's inline
-        # formsets check them, this record alone cannot.
-        _raise(
-            [p for p in problems if p.field not in ("involvements", "citations")],
-            {f.name for f in self._meta.fields} | {"proxy"},
-        )
+        _raise(problems, {f.name for f in self._meta.fields} | {"proxy"})
 
 
 class IncidentTactic(models.Model):
@@ -681,6 +694,7 @@ class IncidentTactic(models.Model):
         Incident,
         on_delete=models.CASCADE,  # part of the incident
         related_name="tactics",
+        help_text="The incident the tactic was used in.",
     )
     tactic = models.CharField(
         max_length=32,
@@ -706,6 +720,7 @@ class Involvement(models.Model):
         Incident,
         on_delete=models.CASCADE,  # part of the incident
         related_name="involvements",
+        help_text="The incident.",
     )
     person = models.ForeignKey(
         Person,
@@ -746,28 +761,17 @@ class Involvement(models.Model):
         return f"{who} ({codebook.INVOLVEMENT_ROLES.label(self.role)})"
 
     def clean(self) -> None:
-        problems = [
-            pr
-            for pr in rules.check_incident(
+        _raise(
+            rules.check_involvement(
                 {
-                    "title": "-",
-                    "country": "TJ",
-                    "origin_country": "TJ",
-                    "tactics": ["threat"],
-                    "involvements": [
-                        {
-                            "person": self.person_id,
-                            "role": self.role,
-                            "linked_exile": self.linked_exile_id,
-                            "description": self.description,
-                        }
-                    ],
+                    "person": self.person_id,
+                    "role": self.role,
+                    "linked_exile": self.linked_exile_id,
+                    "description": self.description,
                 }
-            )
-            if pr.field.startswith("involvements[")
-        ]
-        if problems:
-            raise ValidationError([pr.message for pr in problems])
+            ),
+            {f.name for f in self._meta.fields},
+        )
 
 
 class Citation(models.Model):
@@ -783,17 +787,39 @@ class Citation(models.Model):
         on_delete=models.SET_NULL,
         help_text="The source that supports the claim.",
     )
+    # Exactly one of the four claims below is set. A citation is evidence for its claim and
+    # goes with it: CASCADE from the claim, never from the source.
     incident = models.ForeignKey(
-        Incident, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
-    )  # the claim is gone with its record
+        Incident,
+        null=True,
+        blank=True,
+        related_name="citations",
+        on_delete=models.CASCADE,
+        help_text="The incident the source supports.",
+    )
     person = models.ForeignKey(
-        Person, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+        Person,
+        null=True,
+        blank=True,
+        related_name="citations",
+        on_delete=models.CASCADE,
+        help_text="The person whose facts the source supports.",
     )
     relationship = models.ForeignKey(
-        Relationship, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+        Relationship,
+        null=True,
+        blank=True,
+        related_name="citations",
+        on_delete=models.CASCADE,
+        help_text="The family tie the source supports.",
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, related_name="citations", on_delete=models.CASCADE
+        Organization,
+        null=True,
+        blank=True,
+        related_name="citations",
+        on_delete=models.CASCADE,
+        help_text="The organisation (and its designations) the source supports.",
     )
     locator = models.CharField(
         max_length=300,

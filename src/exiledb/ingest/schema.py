@@ -442,7 +442,7 @@ def _limits(name: str) -> dict[str, int]:
         }
         for key, model in owners.items():
             _LIMITS[key] = {
-                f.name: f.max_length
+                f.name: int(f.max_length or 0)
                 for f in model._meta.concrete_fields
                 if getattr(f, "max_length", None)
                 and f.get_internal_type() in ("CharField", "URLField")
@@ -453,7 +453,7 @@ def _limits(name: str) -> dict[str, int]:
 def _too_long(kind: str, rec: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
 
-    def check(limits: dict[str, int], item: dict[str, Any], prefix: str) -> None:
+    def check(limits: dict[str, int], item: Mapping[str, Any], prefix: str) -> None:
         for key, limit in limits.items():
             value = item.get(key)
             if isinstance(value, str) and len(value) > limit:

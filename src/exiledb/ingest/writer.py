@@ -8,24 +8,19 @@ are not touched, so importing the same file twice writes nothing the second time
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from exiledb.cases import models as m
 
-from . import serialize
+from . import bulk, serialize
 from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem, Summary
 
 Progress = Callable[[str, int], None]
-
-
-def _uuid(value: str) -> Any:
-    import uuid
-
-    return uuid.UUID(value)
 
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lookups
@@ -103,6 +98,8 @@ def apply(
         with transaction.atomic():
             for kind in RECORD_TYPES:
                 _apply_kind(batch, kind, summary, user, reason, progress)
+            for model in _CHILD_MODELS:
+                bulk.fix_sequence(model)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
@@ -142,271 +139,269 @@ def _apply_kind(
     summary.created[kind] = len(created)
     summary.updated[kind] = len(updated)
     writer = _WRITERS[kind]
-    now = timezone.now()
+    ctx = _Context(timezone.now(), user, reason)
     for start in range(0, len(created), _BATCH):
         chunk = created[start : start + _BATCH]
-        writer(chunk, False, now, user, reason)
+        writer(chunk, False, ctx)
         if progress:
             progress(kind, len(chunk))
     for start in range(0, len(updated), _BATCH):
         chunk = updated[start : start + _BATCH]
-        writer(chunk, True, now, user, reason)
+        writer(chunk, True, ctx)
         if progress:
             progress(kind, len(chunk))
     if progress and summary.unchanged[kind]:
         progress(kind, summary.unchanged[kind])
 
 
-# --- history ----------------------------------------------------------------------------------
+# --- writing ----------------------------------------------------------------------------------
+# Records become plain rows (attname -> value) written by exiledb.ingest.bulk; every row also
+# gets an edit-history row, as an edit in the editor would.
+
+Rows = list[dict[str, Any]]
 
 
-def _history(
-    model: Any,
-    objs: Iterable[models.Model],
-    kind: str,
-    now: Any,
-    user: Any,
-    reason: str,
-) -> None:
-    """Write edit-history rows in bulk ('+' created, '~' changed, '-' deleted)."""
-    hmodel = model.history.model  # type: ignore[attr-defined]
-    fields = [f.attname for f in model._meta.fields]
-    rows = [
-        hmodel(
-            **{f: getattr(obj, f) for f in fields},
-            history_date=now,
-            history_type=kind,
-            history_user=user if getattr(user, "pk", None) else None,
-            history_change_reason=reason[:100],
-        )
-        for obj in objs
-    ]
-    hmodel.objects.bulk_create(rows, batch_size=_BATCH)
+class _Context:
+    def __init__(self, now: Any, user: Any, reason: str):
+        self.now = now
+        self.user_id = getattr(user, "pk", None)
+        self.reason = reason[:100]
 
 
-def _save_parents(
-    model: Any, objs: list[Any], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    if update:
-        names = [
-            f.name
-            for f in model._meta.concrete_fields
-            if not f.primary_key and f.name != "created_at"
+def _history(model: Any, rows: Rows, kind: str, ctx: _Context) -> None:
+    """Edit-history rows in bulk ('+' created, '~' changed, '-' deleted)."""
+    if not rows or not hasattr(model, "history"):
+        return
+    hmodel = model.history.model
+    bulk.table(hmodel).insert(
+        [
+            {
+                **row,
+                "history_id": uuid.uuid4(),
+                "history_date": ctx.now,
+                "history_type": kind,
+                "history_user_id": ctx.user_id,
+                "history_change_reason": ctx.reason,
+            }
+            for row in rows
         ]
-        # The objects were rebuilt from the file: keep the stored creation times.
-        created = dict(
-            model.objects.filter(pk__in=[o.pk for o in objs]).values_list("pk", "created_at")
-        )
-        for obj in objs:
-            obj.created_at = created[obj.pk if not isinstance(obj.pk, str) else _uuid(obj.pk)]
-            obj.updated_at = now
-        model.objects.bulk_update(objs, names, batch_size=500)
+    )
+
+
+def _save_parents(model: Any, rows: Rows, update: bool, ctx: _Context) -> None:
+    for row in rows:
+        row["updated_at"] = ctx.now
+    if update:
+        # Rows are rebuilt from the file: keep the stored creation times.
+        created = {
+            str(pk): at
+            for pk, at in model.objects.filter(pk__in=[r["id"] for r in rows]).values_list(
+                "pk", "created_at"
+            )
+        }
+        for row in rows:
+            row["created_at"] = created[str(row["id"])]
+        bulk.table(model).update(rows, keep=("created_at",))
     else:
-        for obj in objs:
-            obj.created_at = obj.updated_at = now
-        model.objects.bulk_create(objs, batch_size=_BATCH)
-    _history(model, objs, "~" if update else "+", now, user, reason)
+        for row in rows:
+            row["created_at"] = ctx.now
+        bulk.table(model).insert(rows)
+    _history(model, rows, "~" if update else "+", ctx)
 
 
 def _replace_children(
-    model: Any,
-    fk: str,
-    parent_ids: list[str],
-    rows: Sequence[models.Model],
-    update: bool,
-    now: Any,
-    user: Any,
-    reason: str,
+    model: Any, fk: str, parent_ids: list[str], rows: Rows, update: bool, ctx: _Context
 ) -> None:
     """Children are replaced wholesale when their parent changed."""
     if update:
-        old = list(model.objects.filter(**{f"{fk}__in": parent_ids}))
-        if old and hasattr(model, "history"):
-            _history(model, old, "-", now, user, reason)
+        old = list(model.objects.filter(**{f"{fk}__in": parent_ids}).values())
         if old:
-            model.objects.filter(pk__in=[o.pk for o in old]).delete()
+            _history(model, old, "-", ctx)
+            model.objects.filter(pk__in=[o["id"] for o in old])._raw_delete(model.objects.db)
     if rows:
-        created = model.objects.bulk_create(rows, batch_size=_BATCH)
-        if hasattr(model, "history"):
-            _history(model, created, "+", now, user, reason)
+        start = bulk.reserve_ids(model, len(rows))
+        for n, row in enumerate(rows):
+            row["id"] = start + n
+        bulk.table(model).insert(rows)
+        _history(model, rows, "+", ctx)
 
 
-def _citations(recs: list[dict[str, Any]], fk: str) -> list[m.Citation]:
+def _citations(recs: list[dict[str, Any]], fk: str) -> Rows:
     return [
-        m.Citation(
-            source_id=c["source"],
-            locator=c["locator"],
-            quote=c["quote"],
-            note=c["note"],
-            **{f"{fk}_id": r["id"]},
-        )
+        {
+            "source_id": c["source"],
+            "locator": c["locator"],
+            "quote": c["quote"],
+            "note": c["note"],
+            "incident_id": None,
+            "person_id": None,
+            "relationship_id": None,
+            "organization_id": None,
+            f"{fk}_id": r["id"],
+        }
         for r in recs
         for c in r["citations"]
     ]
 
 
-def _write_organizations(
-    recs: list[dict[str, Any]], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    objs = [
-        m.Organization(
-            id=r["id"],
-            name=r["name"],
-            abbreviation=r["abbreviation"],
-            other_names=r["other_names"],
-            type=r["type"],
-            country=r["country"],
-            founded=r["founded"],
-            dissolved=r["dissolved"],
-            summary=r["summary"],
-            visibility=r["visibility"],
-        )
-        for r in recs
-    ]
-    _save_parents(m.Organization, objs, update, now, user, reason)
+def _plain(rec: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: rec[k] for k in keys}
+
+
+def _write_organizations(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> None:
+    _save_parents(
+        m.Organization,
+        [
+            _plain(
+                r,
+                "id",
+                "name",
+                "abbreviation",
+                "other_names",
+                "type",
+                "country",
+                "founded",
+                "dissolved",
+                "summary",
+                "visibility",
+            )
+            for r in recs
+        ],
+        update,
+        ctx,
+    )
     ids = [r["id"] for r in recs]
     _replace_children(
         m.Designation,
         "organization",
         ids,
-        [m.Designation(organization_id=r["id"], **d) for r in recs for d in r["designations"]],
+        [{"organization_id": r["id"], **d} for r in recs for d in r["designations"]],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
     _replace_children(
-        m.Citation, "organization", ids, _citations(recs, "organization"), update, now, user, reason
+        m.Citation, "organization", ids, _citations(recs, "organization"), update, ctx
     )
 
 
-def _write_sources(
-    recs: list[dict[str, Any]], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    objs = [m.Source(**{k: v for k, v in r.items()}) for r in recs]
-    _save_parents(m.Source, objs, update, now, user, reason)
+def _write_sources(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> None:
+    _save_parents(m.Source, [{**r, "archived_file": ""} for r in recs], update, ctx)
 
 
-def _write_persons(
-    recs: list[dict[str, Any]], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    objs = [
-        m.Person(
-            id=r["id"],
-            display_name=r["display_name"],
-            name_known=r["name_known"],
-            sex=r["sex"],
-            birth_year=r["birth_year"],
-            origin_country=r["origin_country"],
-            is_minor=r["is_minor"],
-            may_be_named=r["may_be_named"],
-            pseudonym=r["pseudonym"],
-            summary=r["summary"],
-            contact_details=r["contact_details"],
-            confidential_notes=r["confidential_notes"],
-            visibility=r["visibility"],
-        )
-        for r in recs
-    ]
-    _save_parents(m.Person, objs, update, now, user, reason)
+def _write_persons(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> None:
+    _save_parents(
+        m.Person,
+        [
+            _plain(
+                r,
+                "id",
+                "display_name",
+                "name_known",
+                "sex",
+                "birth_year",
+                "origin_country",
+                "is_minor",
+                "may_be_named",
+                "pseudonym",
+                "summary",
+                "contact_details",
+                "confidential_notes",
+                "visibility",
+            )
+            for r in recs
+        ],
+        update,
+        ctx,
+    )
     ids = [r["id"] for r in recs]
     _replace_children(
         m.Name,
         "person",
         ids,
         [
-            m.Name(
-                person_id=r["id"],
-                value=n["value"],
-                script=n["script"],
-                language=n["language"],
-                source_id=n["source"],
-                note=n["note"],
-            )
+            {
+                "person_id": r["id"],
+                "value": n["value"],
+                "script": n["script"],
+                "language": n["language"],
+                "source_id": n["source"],
+                "note": n["note"],
+            }
             for r in recs
             for n in r["names"]
         ],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
     _replace_children(
         m.PersonCategory,
         "person",
         ids,
-        [m.PersonCategory(person_id=r["id"], category=c) for r in recs for c in r["categories"]],
+        [{"person_id": r["id"], "category": c} for r in recs for c in r["categories"]],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
     _replace_children(
         m.Residence,
         "person",
         ids,
-        [m.Residence(person_id=r["id"], **x) for r in recs for x in r["residences"]],
+        [{"person_id": r["id"], **x} for r in recs for x in r["residences"]],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
     _replace_children(
         m.Affiliation,
         "person",
         ids,
         [
-            m.Affiliation(
-                person_id=r["id"],
-                organization_id=a["organization"],
-                role=a["role"],
-                date_from=a["date_from"],
-                date_to=a["date_to"],
-                confidence=a["confidence"],
-                note=a["note"],
-            )
+            {
+                "person_id": r["id"],
+                "organization_id": a["organization"],
+                "role": a["role"],
+                "date_from": a["date_from"],
+                "date_to": a["date_to"],
+                "confidence": a["confidence"],
+                "note": a["note"],
+            }
             for r in recs
             for a in r["affiliations"]
         ],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
-    _replace_children(
-        m.Citation, "person", ids, _citations(recs, "person"), update, now, user, reason
-    )
+    _replace_children(m.Citation, "person", ids, _citations(recs, "person"), update, ctx)
 
 
-def _write_relationships(
-    recs: list[dict[str, Any]], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    objs = [
-        m.Relationship(
-            id=r["id"],
-            person_id=r["person"],
-            kinship=r["kinship"],
-            other_id=r["other"],
-            confidence=r["confidence"],
-            visibility=r["visibility"],
-            note=r["note"],
-        )
-        for r in recs
-    ]
-    _save_parents(m.Relationship, objs, update, now, user, reason)
+def _write_relationships(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> None:
+    _save_parents(
+        m.Relationship,
+        [
+            {
+                "id": r["id"],
+                "person_id": r["person"],
+                "kinship": r["kinship"],
+                "other_id": r["other"],
+                "confidence": r["confidence"],
+                "visibility": r["visibility"],
+                "note": r["note"],
+            }
+            for r in recs
+        ],
+        update,
+        ctx,
+    )
     _replace_children(
         m.Citation,
         "relationship",
         [r["id"] for r in recs],
         _citations(recs, "relationship"),
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
 
 
 _INCIDENT_PLAIN = (
+    "id",
     "title",
     "summary",
     "date",
@@ -431,61 +426,57 @@ _INCIDENT_PLAIN = (
 )
 
 
-def _write_incidents(
-    recs: list[dict[str, Any]], update: bool, now: Any, user: Any, reason: str
-) -> None:
-    objs = []
-    for r in recs:
-        obj = m.Incident(id=r["id"], is_proxy=r["proxy"], **{k: r[k] for k in _INCIDENT_PLAIN})
-        obj.derive(r["tactics"])
-        objs.append(obj)
-    _save_parents(m.Incident, objs, update, now, user, reason)
+def _write_incidents(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> None:
+    _save_parents(
+        m.Incident,
+        [
+            {
+                **_plain(r, *_INCIDENT_PLAIN),
+                "is_proxy": r["proxy"],
+                **m.derived_fields(r["date"], r["date_end"], r["tactics"], r["proxy"]),
+            }
+            for r in recs
+        ],
+        update,
+        ctx,
+    )
     ids = [r["id"] for r in recs]
     _replace_children(
         m.IncidentTactic,
         "incident",
         ids,
-        [m.IncidentTactic(incident_id=r["id"], tactic=t) for r in recs for t in r["tactics"]],
+        [{"incident_id": r["id"], "tactic": t} for r in recs for t in r["tactics"]],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
     _replace_children(
         m.Involvement,
         "incident",
         ids,
         [
-            m.Involvement(
-                incident_id=r["id"],
-                person_id=v["person"],
-                role=v["role"],
-                linked_exile_id=v["linked_exile"],
-                description=v["description"],
-                note=v["note"],
-            )
+            {
+                "incident_id": r["id"],
+                "person_id": v["person"],
+                "role": v["role"],
+                "linked_exile_id": v["linked_exile"],
+                "description": v["description"],
+                "note": v["note"],
+            }
             for r in recs
             for v in r["involvements"]
         ],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
-    through = m.Incident.perpetrators.through
     _replace_children(
-        through,
+        m.Incident.perpetrators.through,
         "incident",
         ids,
-        [through(incident_id=r["id"], organization_id=o) for r in recs for o in r["perpetrators"]],
+        [{"incident_id": r["id"], "organization_id": o} for r in recs for o in r["perpetrators"]],
         update,
-        now,
-        user,
-        reason,
+        ctx,
     )
-    _replace_children(
-        m.Citation, "incident", ids, _citations(recs, "incident"), update, now, user, reason
-    )
+    _replace_children(m.Citation, "incident", ids, _citations(recs, "incident"), update, ctx)
 
 
 _WRITERS = {
@@ -495,6 +486,17 @@ _WRITERS = {
     "relationships": _write_relationships,
     "incidents": _write_incidents,
 }
+_CHILD_MODELS = (
+    m.Designation,
+    m.Name,
+    m.PersonCategory,
+    m.Residence,
+    m.Affiliation,
+    m.Citation,
+    m.IncidentTactic,
+    m.Involvement,
+    m.Incident.perpetrators.through,
+)
 
 
 def import_file(
