@@ -1,18 +1,19 @@
 """Synthetic interchange data for benchmarks: realistic, valid and as large as you ask.
 
     python bench/synth.py 1000000 --out bench/out/1m.json --seed 1
-    python bench/synth.py 1000 | exiledb import -
+    python bench/synth.py 1000 > small.json
 
-Writes one `exiledb/1` document (docs/interchange.md) with N incidents, about 0.3 N persons (exiles
-and their relatives) and 0.2 N sources. The records follow the shapes of the real collections
-(Freedom House, CAPE): origin states skewed like Freedom House's counts, host states per origin,
-about 40% proxy incidents against relatives at home, stage 2 and 3 rare, partial dates and
-places of mixed precision, names in several spellings and scripts, some minors, some restricted
-and confidential records. Every record is invented; publishers and URLs are fictitious
-(`.example` domains).
+Writes one `exiledb/1` document (docs/interchange.md) with N incidents, about 0.3 N persons
+(exiles and their relatives) and 0.2 N sources. The records follow the shapes of the real
+collections (Freedom House, CAPE): origin states skewed like Freedom House's counts, host states
+per origin, about 40% proxy incidents against relatives at home, stage 2 and 3 rare, partial dates
+and places of mixed precision, names in several spellings and scripts, some minors, some
+restricted and confidential records. Every person, incident and source is invented; publishers
+are fictitious and URLs use the reserved `.example` domain.
 
-Standard library only, deterministic for a seed, streamed record by record: memory stays bounded
-by the persons kept for cross-references (a few hundred MB at N = 1,000,000), never by the output.
+Standard library only (plus the codebook, imported from src/), deterministic for a seed, and
+streamed record by record: memory is bounded by what cross-references need (ids and a few fields
+per exile), never by the size of the output.
 """
 
 from __future__ import annotations
@@ -21,45 +22,59 @@ import argparse
 import calendar
 import datetime as dt
 import json
+import os
 import random
 import sys
 import time
 import uuid
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from exiledb.vocab.codebook import (  # noqa: E402
     AFFILIATION_ROLES,
+    ASYLUM_STATUS,
     CODEBOOK_VERSION,
+    CONFIDENCE,
+    DATE_PRECISION,
     EXILE_CATEGORIES,
     HOST_STATE_ROLES,
     KINSHIP,
     LEGAL_CHANNELS,
     OUTCOMES,
+    PLACE_PRECISION,
+    REVIEW_STATUS,
     SOURCE_TYPES,
     TACTICS,
+    VISIBILITY,
 )
 from exiledb.vocab.countries import COUNTRIES, EU_MEMBERS  # noqa: E402
 
-T = TypeVar("T")
 Rec = dict[str, Any]
+
+
+def table(text: str) -> dict[str, float]:
+    """'a 3 b 1' -> {'a': 3.0, 'b': 1.0}: weight tables that stay readable and short."""
+    parts = text.split()
+    return {code: float(weight) for code, weight in zip(parts[::2], parts[1::2], strict=True)}
+
 
 # --- Geography -----------------------------------------------------------------------------------
 # Origin states in Freedom House's order of documented incidents, with Zipf-like weights.
 ORIGINS = "CN TR TJ RU EG RW IR TM UZ BY SA KZ KG AZ PK VN TH ER KH BH".split()
-ORIGIN_WEIGHTS = [1 / (rank + 1) ** 0.9 for rank in range(len(ORIGINS))]
+ORIGIN_WEIGHTS = {code: 1 / (rank + 1) ** 0.9 for rank, code in enumerate(ORIGINS)}
 CENTRAL_ASIA = {"TJ", "UZ", "TM", "KG", "KZ"}
 CIS = {"RU", "BY", "KZ", "KG", "TJ", "UZ", "AZ", "AM", "MD", "TM"}
 SCO = {"CN", "RU", "KZ", "KG", "TJ", "UZ", "IN", "PK", "IR", "BY"}
+PROTECTING = EU_MEMBERS | {"US", "GB", "CA", "AU", "NO", "CH"}
 
 _CA_HOSTS = "RU 30 TR 18 DE 6 PL 5 UA 5 KZ 5 AT 4 AE 4 US 4 CZ 3 LT 3 FR 3 NL 3 SE 3 FI 2 ES 2 KG 2"
 HOSTS_BY_ORIGIN = {
-    **{o: _CA_HOSTS for o in CENTRAL_ASIA},
+    **{origin: _CA_HOSTS for origin in CENTRAL_ASIA},
     "CN": "TR 20 US 12 KZ 12 KG 8 DE 8 GB 6 NL 5 SE 5 CA 5 AU 5 TH 5 FR 4 AE 4 EG 3 MY 3",
     "TR": "DE 25 NL 8 US 8 FR 6 GB 6 SE 5 KZ 5 KG 5 BE 4 AT 4 PK 4 AZ 4 UA 3 GE 3 IQ 3",
     "RU": "GE 12 DE 12 LT 8 UA 8 GB 8 TR 8 FR 6 US 6 CZ 5 AT 5 AE 5 ES 4 KZ 4 FI 3",
@@ -96,7 +111,8 @@ _GEO = {
     "Shymkent|Shymkent|42.3417|69.5901;Aktobe|Aktobe Region|50.2839|57.1670;"
     "Zhanaozen|Mangystau|43.3412|52.8619;Karaganda|Karaganda Region|49.8047|73.1094",
     "RU": "Moscow|Moscow|55.7558|37.6173;Saint Petersburg|Saint Petersburg|59.9311|30.3609;"
-    "Yekaterinburg|Sverdlovsk Oblast|56.8389|60.6057;Novosibirsk|Novosibirsk Oblast|55.0084|82.9357;"
+    "Yekaterinburg|Sverdlovsk Oblast|56.8389|60.6057;"
+    "Novosibirsk|Novosibirsk Oblast|55.0084|82.9357;"
     "Kazan|Tatarstan|55.7961|49.1064;Grozny|Chechnya|43.3178|45.6949;"
     "Krasnoyarsk|Krasnoyarsk Krai|56.0153|92.8932;Samara|Samara Oblast|53.1959|50.1002",
     "TR": "Ankara|Ankara|39.9334|32.8597;Istanbul|Istanbul|41.0082|28.9784;"
@@ -179,7 +195,8 @@ _GEO = {
     "IQ": "Baghdad|Baghdad|33.3152|44.3661;Erbil|Kurdistan Region|36.1901|44.0091;"
     "Sulaymaniyah|Kurdistan Region|35.5613|45.4374",
     "MY": "Kuala Lumpur|Kuala Lumpur|3.1390|101.6869;George Town|Penang|5.4141|100.3288",
-    "LA": "Vientiane|Vientiane Prefecture|17.9757|102.6331;Luang Prabang|Luang Prabang|19.8856|102.1347",
+    "LA": "Vientiane|Vientiane Prefecture|17.9757|102.6331;"
+    "Luang Prabang|Luang Prabang|19.8856|102.1347",
     "ET": "Addis Ababa|Addis Ababa|9.0300|38.7400;Gondar|Amhara|12.6030|37.4521",
     "SD": "Khartoum|Khartoum|15.5007|32.5599;Kassala|Kassala|15.4510|36.4000",
     "IT": "Rome|Lazio|41.9028|12.4964;Milan|Lombardy|45.4642|9.1900",
@@ -212,26 +229,35 @@ ROOTS = (
     "Ubaydullo Abdullo Mirzo Hoji Faiz Qodir Jalol Khoja Umar Sharif"
 ).split()
 
-# Latin -> Cyrillic, longest match first: Russian and Tajik conventions.
-_RU = {
-    "dzh": "дж", "shch": "щ", "sh": "ш", "ch": "ч", "kh": "х", "zh": "ж", "ts": "ц", "yo": "ё",
-    "yu": "ю", "ya": "я", "ye": "е", "gh": "г", "a": "а", "b": "б", "c": "к", "d": "д", "e": "е",
-    "f": "ф", "g": "г", "h": "х", "i": "и", "j": "дж", "k": "к", "l": "л", "m": "м", "n": "н",
-    "o": "о", "p": "п", "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в",
-    "x": "кс", "y": "й", "z": "з", "'": "ъ",
-}  # fmt: skip
-_TG = {**_RU, "j": "ҷ", "dzh": "ҷ", "q": "қ", "gh": "ғ", "h": "ҳ"}
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    parts = text.split()
+    return list(zip(parts[::2], parts[1::2], strict=True))
 
 
-def to_cyrillic(name: str, table: dict[str, str]) -> str:
+# Latin -> Cyrillic, longest match first; Russian conventions, then the Tajik letters.
+RU_LETTERS = dict(
+    _pairs(
+        "shch щ dzh дж sh ш ch ч kh х zh ж ts ц yo ё yu ю ya я ye е gh г a а b б c к d д e е "
+        "f ф g г h х i и j дж k к l л m м n н o о p п q к r р s с t т u у v в w в x кс y й z з"
+    )
+)
+TG_LETTERS = {**RU_LETTERS, **dict(_pairs("dzh ҷ j ҷ q қ gh ғ h ҳ"))}
+# Transliteration habits seen in sources (Tajik, Russian, German, French, Turkish renderings).
+LATIN_SWAPS = _pairs(
+    "kh h kh x q k j dzh j zh o u u o a o sh sch sh ch sh ş y i i y h kh dzh j zh j ov ev u ou"
+)
+
+
+def to_cyrillic(name: str, letters: dict[str, str]) -> str:
     words = []
     for word in name.split(" "):
         low, out, i = word.lower(), [], 0
         while i < len(low):
             for size in (4, 3, 2, 1):
                 chunk = low[i : i + size]
-                if len(chunk) == size and chunk in table:
-                    out.append(table[chunk])
+                if len(chunk) == size and chunk in letters:
+                    out.append(letters[chunk])
                     i += size
                     break
             else:
@@ -242,7 +268,7 @@ def to_cyrillic(name: str, table: dict[str, str]) -> str:
 
 
 def _swap_once(text: str, old: str, new: str, rng: random.Random) -> str:
-    """Replace one (random) occurrence of old, keeping an initial capital."""
+    """Replace one random occurrence of `old`, keeping an initial capital."""
     low = text.lower()
     spots = [i for i in range(len(low)) if low.startswith(old, i)]
     if not spots:
@@ -252,27 +278,18 @@ def _swap_once(text: str, old: str, new: str, rng: random.Random) -> str:
     return text[:i] + rep + text[i + len(old) :]
 
 
-# Transliteration habits seen in sources: Tajik vs Russian vs German/French/Turkish renderings.
-LATIN_SWAPS = [
-    ("kh", "h"), ("kh", "x"), ("q", "k"), ("j", "dzh"), ("j", "zh"), ("o", "u"), ("u", "o"),
-    ("a", "o"), ("sh", "sch"), ("sh", "ch"), ("sh", "ş"), ("y", "i"), ("i", "y"), ("h", "kh"),
-    ("dzh", "j"), ("zh", "j"), ("ov", "ev"), ("u", "ou"),
-]  # fmt: skip
-
-
 def latin_variant(name: str, sex: str, rng: random.Random) -> str:
     given, _, surname = name.partition(" ")
-    if rng.random() < 0.3 and surname:
-        # -ov/-ova <-> -zoda: Tajik surnames were de-Russified after 2007.
-        if surname.endswith(("zoda", "zod")):
-            stem = surname[:-4]
-            surname = stem + ("ova" if sex == "female" else "ov")
+    if surname and rng.random() < 0.3:
+        # -ov/-ova <-> -zoda: many Tajik surnames were de-Russified after 2007.
+        if surname.endswith("zoda"):
+            surname = surname[:-4] + ("ova" if sex == "female" else "ov")
         elif surname.endswith(("ova", "eva")):
             surname = surname[:-3] + "zoda"
         elif surname.endswith(("ov", "ev")):
             surname = surname[:-2] + "zoda"
         else:
-            surname = surname + ("ova" if sex == "female" else "ov")
+            surname += "ova" if sex == "female" else "ov"
         return f"{given} {surname}"
     for _ in range(4):
         old, new = rng.choice(LATIN_SWAPS)
@@ -283,9 +300,9 @@ def latin_variant(name: str, sex: str, rng: random.Random) -> str:
 
 
 def typo(name: str, rng: random.Random) -> str:
-    if len(name) < 5:
-        return name + name[-1]
-    i = rng.randrange(1, len(name) - 2)
+    """A transposed, dropped or doubled letter (never touching the space)."""
+    spots = [i for i in range(1, len(name) - 1) if name[i].isalpha() and name[i + 1].isalpha()]
+    i = rng.choice(spots)
     op = rng.random()
     if op < 0.4:
         return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
@@ -299,43 +316,89 @@ def surname_for(root: str, style: str, sex: str) -> str:
         return root + "zoda"
     if style == "i":
         return root + "i"
-    suffix = "ev" if root[-1] in "aeiou" else "ov"
-    return root + suffix + ("a" if sex == "female" else "")
+    return root + ("ev" if root[-1] in "aeiou" else "ov") + ("a" if sex == "female" else "")
 
 
-# --- Codes ---------------------------------------------------------------------------------------
-S1_TACTICS = {
-    "threat": 25, "surveillance": 12, "smear_campaign": 12, "hacking": 6, "criminal_case": 15,
-    "trial_in_absentia": 5, "interpol_notice": 10, "regional_wanted_list": 5,
-    "extradition_request": 6, "document_denial": 8,
-}  # fmt: skip
-S3_TACTICS = {
-    "extradition": 18, "deportation": 25, "rendition": 15, "enforced_disappearance": 10,
-    "assault": 20, "assassination_attempt": 7, "assassination": 5,
-}  # fmt: skip
-PROXY_TACTICS = {
-    "proxy_detention": 30, "proxy_threat": 28, "proxy_assault": 8, "proxy_mob": 5,
-    "proxy_public_shaming": 7, "proxy_forced_denunciation": 5, "proxy_passport_confiscation": 8,
-    "proxy_exit_ban": 8, "proxy_property_seizure": 7, "proxy_dismissal": 6,
-    "proxy_healthcare_denial": 2, "proxy_sexual_violence": 2, "proxy_divorce_pressure": 3,
-    "proxy_disappearance": 2,
-}  # fmt: skip
-LEGAL_TACTICS = ("interpol_notice", "extradition_request", "regional_wanted_list", "criminal_case")
-COVERT = {
-    "threat", "surveillance", "smear_campaign", "hacking", "rendition", "enforced_disappearance",
-    "assault", "assassination_attempt", "assassination",
-}  # fmt: skip
+# --- Codes and their weights ---------------------------------------------------------------------
+S1_TACTICS = table(
+    "threat 25 surveillance 12 smear_campaign 12 hacking 6 criminal_case 15 trial_in_absentia 5 "
+    "interpol_notice 10 regional_wanted_list 5 extradition_request 6 document_denial 8"
+)
+S3_TACTICS = table(
+    "extradition 18 deportation 25 rendition 15 enforced_disappearance 10 assault 20 "
+    "assassination_attempt 7 assassination 5"
+)
+PROXY_TACTICS = table(
+    "proxy_detention 30 proxy_threat 28 proxy_assault 8 proxy_mob 5 proxy_public_shaming 7 "
+    "proxy_forced_denunciation 5 proxy_passport_confiscation 8 proxy_exit_ban 8 "
+    "proxy_property_seizure 7 proxy_dismissal 6 proxy_healthcare_denial 2 "
+    "proxy_sexual_violence 2 proxy_divorce_pressure 3 proxy_disappearance 2"
+)
+LEGAL_TACTICS = ["interpol_notice", "extradition_request", "regional_wanted_list", "criminal_case"]
+WANTED = {"interpol_notice", "extradition_request", "regional_wanted_list"}
 EXTRADITION = {"extradition_request", "extradition_proceedings", "extradition"}
-KIN_WEIGHTS = {
-    "mother": 10, "father": 9, "brother": 14, "sister": 10, "son": 10, "daughter": 9, "spouse": 13,
-    "child": 2, "sibling": 2, "parent": 1, "in_law": 6, "uncle_aunt": 3, "nephew_niece": 4,
-    "cousin": 5, "grandparent": 1, "grandchild": 1, "relative": 2,
-}  # fmt: skip
+COVERT = {"threat", "surveillance", "smear_campaign", "hacking", *S3_TACTICS} - {
+    "extradition",
+    "deportation",
+}
+KIN_WEIGHTS = table(
+    "mother 10 father 9 brother 14 sister 10 son 10 daughter 9 spouse 13 child 2 sibling 2 "
+    "parent 1 in_law 6 uncle_aunt 3 nephew_niece 4 cousin 5 grandparent 1 grandchild 1 relative 2"
+)
 FEMALE_KIN = {"mother", "sister", "daughter", "wife"}
 MALE_KIN = {"father", "brother", "son", "husband"}
 ONCE_KIN = {"mother", "father", "spouse", "parent"}
 CHILD_KIN = {"son", "daughter", "child", "grandchild", "nephew_niece"}
-KIN_WORD = {"in_law": "in-law", "uncle_aunt": "uncle", "nephew_niece": "nephew"}
+IN_LAW_KIN = {"wife", "husband", "in_law"}  # a different family name
+# Every other weighted choice, by name; codes are checked against the codebook at start-up.
+CHOICES = {
+    "confidence": "confirmed 30 probable 50 possible 20",
+    "visibility": "public 93 restricted 5 confidential 2",
+    "review_status": "published 82 reviewed 9 draft 9",
+    "place_precision": "exact 8 city 55 region 17 country 20",
+    "date_precision": "day 60 month 25 year 12 unknown 3",
+    "category": "opposition 40 religious 30 civil_society 25 regime_insider 10",
+    "source_type": "news 35 ngo_report 20 court 8 un 4 academic 6 official_statement 7 "
+    "interpol_notice 3 testimony 5 interview 7 social_media 4 other 1",
+    "n_tactics": "1 55 2 32 3 13",
+    "n_relatives": "0 15 1 15 2 20 3 18 4 14 5 10 6 8",
+    "n_spellings": "0 20 1 35 2 30 3 15",
+    "surname_style": "ov 70 zoda 20 i 10",
+    # legal channel; "regional" becomes cis between CIS states and bilateral otherwise
+    "channel_detention": "interpol 45 regional 25 bilateral 20 unknown 10",
+    "channel_extradition": "regional 40 bilateral 40 unknown 20",
+    "channel_deportation": "none 50 unknown 30 bilateral 20",
+    # host-state role
+    "role_transfer": "cooperated 75 perpetrator 20 unknown 5",
+    "role_covert3": "cooperated 35 acquiesced 35 unknown 30",
+    "role_detention": "cooperated 70 refused 20 unknown 10",
+    "role_wanted": "refused 35 unknown 45 cooperated 20",
+    # outcomes
+    "outcome_detained": "imprisoned 40 ongoing 30 released 20 unknown 10",
+    "outcome_notice": "ongoing 30 unknown 25 continued_activism 35 asylum_granted 10",
+    "outcome_proxy": "continued_activism 35 unknown 25 ongoing 15 quit_politics 10 fled 8 "
+    "returned_home 7",
+    "asylum_protecting": "granted 40 applied 20 refused 15 citizen 10 unknown 15",
+    "asylum_other": "none 40 applied 20 refused 15 unknown 20 citizen 5",
+    "affiliation_opposition": "member 40 leader 10 founder 5 supporter 20 alleged_member 15 "
+    "former_member 10",
+    "affiliation_religious": "alleged_member 60 member 30 leader 10",
+    "affiliation_civil_society": "journalist 60 employee 25 founder 15",
+}
+CHOICE_VOCABULARIES = {
+    "confidence": CONFIDENCE,
+    "visibility": VISIBILITY,
+    "review_status": REVIEW_STATUS,
+    "place_precision": PLACE_PRECISION,
+    "date_precision": DATE_PRECISION,
+    "category": EXILE_CATEGORIES,
+    "source_type": SOURCE_TYPES,
+    "channel": LEGAL_CHANNELS,
+    "role": HOST_STATE_ROLES,
+    "outcome": OUTCOMES,
+    "asylum": ASYLUM_STATUS,
+    "affiliation": AFFILIATION_ROLES,
+}
 AGENCY_KINDS = [
     ("security", "State security service"),
     ("police", "Ministry of Internal Affairs"),
@@ -344,10 +407,11 @@ AGENCY_KINDS = [
     ("tv", "state television"),
 ]
 ORG_ADJ = "Democratic Islamic People's National Free Renaissance Reform Popular United".split()
-ORG_NOUN = ["Party", "Movement", "Front", "Union", "Alliance", "Congress", "Group"]
-RELIGIOUS_NAMES = ["Jamaat", "Community of Believers", "Brotherhood", "Tabligh Circle", "Assembly"]
+ORG_NOUN = "Party Party Movement Front Union Alliance Congress Group".split()
+RELIGIOUS_NAMES = ["Jamaat", "Community of Believers", "Brotherhood", "Study Circle", "Assembly"]
 TRIGGERS = [
-    ("OSCE Human Dimension conference, Warsaw", 9),
+    ("OSCE human-dimension conference, Warsaw", 9),
+    ("side event at the UN Human Rights Council, Geneva", 3),
     ("opposition congress, Dortmund", 0),
     ("protest outside the embassy, Berlin", 0),
     ("rally in Vienna", 0),
@@ -356,87 +420,78 @@ TRIGGERS = [
     ("video address on YouTube", 0),
     ("open letter to the president", 0),
     ("founding meeting of an opposition alliance, Istanbul", 0),
-    ("side event at the UN Human Rights Council, Geneva", 3),
 ]
 PUBLISHERS = {
-    "news": ["Central Asia Monitor", "Steppe Post", "Eurasia Wire", "Caspian Herald",
-             "Baltic Daily", "Bosphorus Times", "Continental Press Agency", "Nile Observer",
-             "Great Lakes Journal", "Persian Service Weekly", "Minsk Free Press",
-             "Ozod Radio Service"],
-    "ngo_report": ["Rights Watch International", "Exile Defence Network",
-                   "Committee for Human Rights in Central Asia", "Helsinki Rights Foundation",
-                   "Fair Extradition Project", "Freedom Observatory"],
-    "un": ["UN Working Group on Arbitrary Detention", "UN Human Rights Committee",
-           "UN Committee against Torture", "OHCHR"],
-    "academic": ["Journal of Exile Studies", "Centre for Transnational Repression Research",
-                 "Review of Central Asian Politics"],
-    "interpol_notice": ["Interpol"],
-    "social_media": ["Telegram", "YouTube", "Facebook", "X"],
-    "testimony": ["published by the author"],
-    "interview": ["exiledb research team"],
-    "other": ["Diaspora association newsletter", "Lawyer's blog"],
-}  # fmt: skip
-SOURCE_TYPE_WEIGHTS = {
-    "news": 35, "ngo_report": 20, "court": 8, "un": 4, "academic": 6, "official_statement": 7,
-    "interpol_notice": 3, "testimony": 5, "interview": 7, "social_media": 4, "other": 1,
-}  # fmt: skip
+    "news": "Central Asia Monitor|Steppe Post|Eurasia Wire|Caspian Herald|Baltic Daily|"
+    "Bosphorus Times|Continental Press Agency|Nile Observer|Great Lakes Journal|"
+    "Persian Service Weekly|Minsk Free Press|Ozod Voice",
+    "ngo_report": "Rights Watch International|Exile Defence Network|Helsinki Rights Foundation|"
+    "Committee for Human Rights in Central Asia|Fair Extradition Project|Freedom Observatory",
+    "un": "UN Working Group on Arbitrary Detention|UN Human Rights Committee|"
+    "UN Committee against Torture|OHCHR",
+    "academic": "Journal of Exile Studies|Centre for Transnational Repression Research|"
+    "Review of Central Asian Politics",
+    "interpol_notice": "Interpol",
+    "social_media": "Telegram|YouTube|Facebook|X",
+    "testimony": "published by the author",
+    "interview": "exiledb research team",
+    "other": "Diaspora association newsletter|Lawyer's blog",
+}
 HEADLINES = [
-    "{origin} exile detained in {city}", "Relatives of {origin} dissident summoned by police",
+    "{origin} exile detained in {city}",
+    "Relatives of {origin} dissident summoned by police",
     "{city} court hears extradition case of {origin} activist",
-    "Family of exiled journalist harassed in {home}", "{origin} seeks extradition of opposition "
-    "member from {host}", "Mob gathers at home of exile's parents in {home}",
-    "Exile missing in {city}, relatives fear abduction", "{host} refuses to extradite {origin} "
-    "activist", "Red Notice against {origin} blogger withdrawn",
+    "Family of exiled journalist harassed in {home}",
+    "{origin} seeks extradition of opposition member from {host}",
+    "Mob gathers at home of exile's parents in {home}",
+    "Exile missing in {city}, relatives fear abduction",
+    "{host} refuses to extradite {origin} activist",
+    "Red Notice against {origin} blogger withdrawn",
     "Passports of exile's relatives confiscated in {home}",
-]  # fmt: skip
-LANGS = ["en", "en", "en", "ru", "ru", "tg", "de", "pl", "tr", "fr"]
+]
+ACADEMIC_TITLES = [
+    "The long arm of the state: {origin} dissidents in {host}",
+    "Proxy punishment: the families of {origin} exiles",
+    "On notice, detained, rendered: three stages of repression of {origin} exiles",
+    "Red Notices and the politics of extradition between {origin} and {host}",
+]
+LANGUAGES = "en en en ru ru tg de pl tr fr".split()
 
 
-def _check_codes() -> None:
-    """Fail loudly if the codebook dropped a code this generator uses."""
+def check_codes() -> None:
+    """Fail loudly if the codebook or the country list no longer has a code this script uses."""
     used = [
-        (TACTICS, [*S1_TACTICS, *S3_TACTICS, *PROXY_TACTICS, "detention_abroad",
-                   "extradition_proceedings"]),
+        (TACTICS, [*S1_TACTICS, *S3_TACTICS, *PROXY_TACTICS, *EXTRADITION, "detention_abroad"]),
         (KINSHIP, [*KIN_WEIGHTS, "wife", "husband", "associate"]),
-        (SOURCE_TYPES, list(SOURCE_TYPE_WEIGHTS)),
-        (OUTCOMES, ["released", "imprisoned", "transferred", "asylum_granted", "injured",
-                    "killed", "disappeared", "property_lost", "movement_restricted", "fled",
-                    "returned_home", "quit_politics", "continued_activism", "ongoing", "unknown"]),
-        (HOST_STATE_ROLES, ["perpetrator", "cooperated", "acquiesced", "refused",
-                            "not_applicable", "unknown"]),
-        (LEGAL_CHANNELS, ["interpol", "cis", "sco", "bilateral", "none", "unknown"]),
-        (EXILE_CATEGORIES, ["regime_insider", "opposition", "religious", "civil_society"]),
-        (AFFILIATION_ROLES, ["leader", "founder", "member", "alleged_member", "supporter",
-                             "journalist", "employee", "former_member"]),
-    ]  # fmt: skip
+        (LEGAL_CHANNELS, ["interpol", "cis", "sco", "none", "unknown"]),
+        (OUTCOMES, "transferred disappeared injured killed released property_lost".split()),
+    ]
+    for name, text in CHOICES.items():
+        vocab = CHOICE_VOCABULARIES.get(name) or CHOICE_VOCABULARIES.get(name.split("_")[0])
+        if vocab:
+            used.append((vocab, [code for code in table(text) if code != "regional"]))
     for vocab, codes in used:
-        missing = [c for c in codes if c not in vocab]
+        missing = [code for code in codes if code not in vocab]
         if missing:
-            raise SystemExit(f"synth.py: codes not in the codebook ({vocab.name}): {missing}")
-    for code in [*S1_TACTICS, *PROXY_TACTICS]:
-        assert TACTICS.get(code).stage == 1, code
-    for code in S3_TACTICS:
-        assert TACTICS.get(code).stage == 3, code
-    countries = set(ORIGINS) | set(GEO) | set(EU_MEMBERS)
-    for profile in HOSTS_BY_ORIGIN.values():
-        countries |= set(profile.split()[::2])
-    bad = sorted(
-        c for c in countries if c not in COUNTRIES or (c not in GEO and c not in EU_MEMBERS)
-    )
+            raise SystemExit(f"synth.py: not in the codebook ({vocab.name}): {missing}")
+    for stage, codes in ((1, [*S1_TACTICS, *PROXY_TACTICS]), (3, list(S3_TACTICS))):
+        wrong = [code for code in codes if TACTICS.get(code).stage != stage]
+        if wrong:
+            raise SystemExit(f"synth.py: tactics no longer at stage {stage}: {wrong}")
+    countries = set(ORIGINS) | {c for text in HOSTS_BY_ORIGIN.values() for c in table(text)}
+    bad = sorted(c for c in countries if c not in COUNTRIES or c not in GEO)
     if bad:
-        raise SystemExit(f"synth.py: unknown country or no cities for {bad}")
+        raise SystemExit(f"synth.py: unknown country, or no cities listed, for {bad}")
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-def picker(
-    rng: random.Random, weighted: dict[T, float] | Sequence[tuple[T, float]]
-) -> Callable[[], T]:
-    pairs = list(weighted.items()) if isinstance(weighted, dict) else list(weighted)
-    items = [p[0] for p in pairs]
-    cum = list(accumulate(p[1] for p in pairs))
+def picker(rng: random.Random, weights: dict[str, float]) -> Callable[[], str]:
+    """A fast weighted choice (random.choices re-accumulates the weights on every call)."""
+    items = list(weights)
+    cum = list(accumulate(weights.values()))
     total, last, rand = cum[-1], len(items) - 1, rng.random
 
-    def pick() -> T:
+    def pick() -> str:
         i = bisect(cum, rand() * total)
         return items[i if i <= last else last]
 
@@ -446,54 +501,53 @@ def picker(
 class Dates:
     """Partial dates 2002-2025, recent years more frequent, with a mix of precisions."""
 
+    LAST = dt.date(2025, 12, 31).toordinal()
+
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.year = picker(rng, {y: (y - 2000) ** 1.5 for y in range(2002, 2026)})
-        self.precision = picker(rng, {"day": 60, "month": 25, "year": 12, "unknown": 3})
-        self.last = 2025
+        years = {str(y): (y - 2000) ** 1.5 for y in range(2002, 2026)}
+        year = picker(rng, years)
+        self.year: Callable[[], int] = lambda: int(year())
+        self.precision = picker(rng, table(CHOICES["date_precision"]))
 
-    def make(self, year: int | None = None, precision: str | None = None) -> tuple[str, int, int]:
-        """(value, earliest ordinal, latest ordinal); ordinals are 0 when unknown."""
-        rng = self.rng
+    def make(self, year: int = 0, precision: str = "") -> tuple[str, int, int]:
+        """(value, earliest day, latest day) with days as ordinals; 0 when the date is unknown."""
         y = year or self.year()
         p = precision or self.precision()
         if p == "unknown":
             return "", 0, 0
         if p == "year":
             return str(y), dt.date(y, 1, 1).toordinal(), dt.date(y, 12, 31).toordinal()
-        m = rng.randint(1, 12)
+        m = self.rng.randint(1, 12)
         days = calendar.monthrange(y, m)[1]
         if p == "month":
             return f"{y}-{m:02d}", dt.date(y, m, 1).toordinal(), dt.date(y, m, days).toordinal()
-        d = rng.randint(1, days)
-        o = dt.date(y, m, d).toordinal()
-        return f"{y}-{m:02d}-{d:02d}", o, o
+        d = self.rng.randint(1, days)
+        day = dt.date(y, m, d).toordinal()
+        return f"{y}-{m:02d}-{d:02d}", day, day
 
-    def after(self, hi: int, max_days: int) -> str:
-        """A partial date that cannot end before day `hi` (an ordinal), capped at 2025."""
-        cap = dt.date(self.last, 12, 31).toordinal()
-        day = dt.date.fromordinal(min(cap, hi + self.rng.randint(1, max_days))).isoformat()
-        p = self.precision()
-        return day[:7] if p == "month" else day[:4] if p == "year" else day
+    def after(self, latest: int, max_days: int) -> str:
+        """An end date that cannot come before the day `latest`; never after 2025."""
+        day = dt.date.fromordinal(min(self.LAST, latest + self.rng.randint(1, max_days)))
+        text, p = day.isoformat(), self.precision()
+        return text[:7] if p == "month" else text[:4] if p == "year" else text
 
-    def before(self, hi: int, max_days: int) -> str:
-        day = dt.date.fromordinal(hi - self.rng.randint(1, max_days))
-        return day.isoformat() if self.rng.random() < 0.7 else day.isoformat()[:7]
+    def before(self, earliest: int, max_days: int) -> str:
+        text = dt.date.fromordinal(earliest - self.rng.randint(1, max_days)).isoformat()
+        return text if self.rng.random() < 0.7 else text[:7]
 
 
 class Writer:
-    """Streams the document: one json.dumps per record, one record per line."""
+    """Streams the document: one json encoding per record, one record per line."""
 
     def __init__(self, fh: IO[str], title: str) -> None:
         self.fh = fh
         self.encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self.counts: dict[str, int] = {}
-        fh.write(
-            '{"format":"exiledb/1","codebook":%s,"title":%s'
-            % (self.encode(CODEBOOK_VERSION), self.encode(title))
-        )
-        self.buf: list[str] = []
         self.name = ""
+        self.buf: list[str] = []
+        version, title = self.encode(CODEBOOK_VERSION), self.encode(title)
+        fh.write(f'{{"format":"exiledb/1","codebook":{version},"title":{title}')
 
     def begin(self, name: str) -> None:
         self.name = name
@@ -508,9 +562,8 @@ class Writer:
             self.buf.clear()
 
     def end(self) -> None:
-        self.fh.write("".join(self.buf))
+        self.fh.write("".join(self.buf) + "\n]")
         self.buf.clear()
-        self.fh.write("\n]")
 
     def close(self) -> None:
         self.fh.write("\n}\n")
@@ -519,6 +572,8 @@ class Writer:
 
 # --- The generator -------------------------------------------------------------------------------
 class Synth:
+    """Generates the lists in dependency order and remembers what later lists refer to."""
+
     def __init__(self, n: int, seed: int, persons_ratio: float, sources_ratio: float) -> None:
         self.n = n
         self.rng = rng = random.Random(seed)
@@ -526,80 +581,72 @@ class Synth:
         self.n_sources = max(1, round(n * sources_ratio))
         self.n_orgs = max(20, n // 1000)
         self.dates = Dates(rng)
-        self.origin = picker(rng, list(zip(ORIGINS, ORIGIN_WEIGHTS, strict=True)))
-        self.confidence = picker(rng, {"confirmed": 30, "probable": 50, "possible": 20})
-        self.visibility = picker(rng, {"public": 93, "restricted": 5, "confidential": 2})
-        self.review = picker(rng, {"published": 82, "reviewed": 9, "draft": 9})
-        self.place_precision = picker(rng, {"exact": 8, "city": 55, "region": 17, "country": 20})
+        self.p = {name: picker(rng, table(text)) for name, text in CHOICES.items()}
+        self.origin = picker(rng, ORIGIN_WEIGHTS)
         self.s1 = picker(rng, S1_TACTICS)
         self.s3 = picker(rng, S3_TACTICS)
         self.proxy_tactic = picker(rng, PROXY_TACTICS)
         self.kin = picker(rng, KIN_WEIGHTS)
-        self.category = picker(
-            rng, {"opposition": 40, "religious": 30, "civil_society": 25, "regime_insider": 10}
-        )
-        self.n_tactics = picker(rng, {1: 55, 2: 32, 3: 13})
-        self.n_relatives = picker(rng, {0: 15, 1: 15, 2: 20, 3: 18, 4: 14, 5: 10, 6: 8})
-        self.n_spellings = picker(rng, {0: 20, 1: 35, 2: 30, 3: 15})
-        self.source_type = picker(rng, SOURCE_TYPE_WEIGHTS)
         self._hosts: dict[str, Callable[[], str]] = {}
-        self._cities: dict[str, Callable[[], int]] = {}
-        self.new_id: Callable[[], str] = lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        self._cities: dict[str, Callable[[], str]] = {}
         # Kept for cross-references: ids, and per exile what incidents need.
         self.source_ids: list[str] = []
-        self.agencies: dict[str, list[tuple[str, str]]] = {}
-        self.groups: dict[str, list[str]] = {}  # origin -> party/movement/religious org ids
-        self.media: dict[str, list[str]] = {}  # origin -> exile media / NGO org ids
+        self.agencies: dict[str, list[tuple[str, str]]] = {}  # origin -> [(id, kind)]
+        self.groups: dict[str, list[str]] = {}  # origin -> party/movement/religious ids
+        self.media: dict[str, list[str]] = {}  # origin -> exile media and NGO ids
         self.ex_id: list[str] = []
         self.ex_name: list[str] = []
-        self.ex_sex: list[str] = []
+        self.ex_male: list[bool] = []
         self.ex_origin: list[str] = []
         self.ex_host: list[str] = []
         self.ex_home: list[int] = []
-        self.ex_relatives: list[list[tuple[str, str]] | None] = []
+        self.ex_reach: list[int] = []  # the highest stage incidents against the exile may reach
+        self.ex_relatives: list[list[tuple[str, str]]] = []  # [(person id, kinship word)]
         self.by_origin: dict[str, list[int]] = {}
-        self.relationships: list[tuple[str, str, int]] = []  # (relative id, kinship, exile index)
+        self.relationships: list[tuple[str, str, int]] = []  # (person id, kinship, exile index)
 
-    # -- small pieces --
+    def new_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
     def host(self, origin: str) -> str:
         pick = self._hosts.get(origin)
         if pick is None:
-            parts = HOSTS_BY_ORIGIN.get(origin, "GB 20 US 20 DE 15 FR 10 TR 10").split()
-            pairs = [(c, float(w)) for c, w in zip(parts[::2], parts[1::2], strict=True)]
-            pick = self._hosts[origin] = picker(self.rng, [p for p in pairs if p[0] != origin])
+            weights = table(HOSTS_BY_ORIGIN.get(origin, "GB 20 US 20 DE 15 FR 10 TR 10"))
+            weights.pop(origin, None)
+            pick = self._hosts[origin] = picker(self.rng, weights)
         return pick()
 
     def city_index(self, country: str) -> int:
+        """A city of the country; the capital three times as likely as each other city."""
         pick = self._cities.get(country)
         if pick is None:
-            cities = GEO.get(country) or GEO["DE"]
-            weights = [(i, 3.0 if i == 0 else 1.0) for i in range(len(cities))]
+            weights = {str(i): 3.0 if i == 0 else 1.0 for i in range(len(GEO[country]))}
             pick = self._cities[country] = picker(self.rng, weights)
-        return pick()
+        return int(pick())
 
-    def place(
-        self, rec: Rec, country: str, city: int | None = None, exact_share: float = 1.0
-    ) -> None:
+    def place(self, rec: Rec, country: str, city: int = -1, exact_share: float = 1.0) -> str:
+        """Set the place fields at a random precision; return a short 'where' for titles."""
         rng = self.rng
-        precision = self.place_precision()
+        precision = self.p["place_precision"]()
         if precision == "exact" and rng.random() > exact_share:
             precision = "city"
         rec["place_precision"] = precision
         if precision == "country":
-            return
-        name, region, lat, lon = GEO[country][self.city_index(country) if city is None else city]
+            return COUNTRIES[country]
+        name, region, lat, lon = GEO[country][self.city_index(country) if city < 0 else city]
         rec["region"] = region
         if precision == "region":
-            return
+            return region
         rec["place"] = name
         if precision == "exact":
             rec["latitude"] = round(lat + rng.uniform(-0.03, 0.03), 5)
             rec["longitude"] = round(lon + rng.uniform(-0.03, 0.03), 5)
         elif rng.random() < 0.9:
             rec["latitude"], rec["longitude"] = lat, lon
+        return name
 
     def source_index(self) -> int:
-        # A few sources (big NGO reports, court files) are cited very often.
+        # A few sources (big NGO reports, court files) are cited very often, most rarely.
         return int(self.n_sources * self.rng.random() ** 2.5)
 
     def citations(self, k: int) -> list[Rec]:
@@ -621,17 +668,19 @@ class Synth:
         return out
 
     def spellings(self, name: str, sex: str) -> list[Rec]:
+        """0-3 spellings besides the display name (which the importer adds itself)."""
         rng, seen, out = self.rng, {name}, []
-        for _ in range(self.n_spellings()):
+        for _ in range(int(self.p["n_spellings"]())):
             r = rng.random()
+            rec: Rec
             if r < 0.35:
-                rec = {"value": to_cyrillic(name, _RU), "script": "cyrl", "language": "ru"}
+                rec = {"value": to_cyrillic(name, RU_LETTERS), "script": "cyrl", "language": "ru"}
             elif r < 0.5:
-                rec = {"value": to_cyrillic(name, _TG), "script": "cyrl", "language": "tg"}
+                rec = {"value": to_cyrillic(name, TG_LETTERS), "script": "cyrl", "language": "tg"}
             elif r < 0.9:
                 rec = {"value": latin_variant(name, sex, rng), "script": "latn", "language": "en"}
             else:
-                rec = {"value": typo(name, rng), "script": "latn", "note": "misspelling in source"}
+                rec = {"value": typo(name, rng), "script": "latn", "note": "misspelt in source"}
             if rec["value"] in seen:
                 continue
             seen.add(rec["value"])
@@ -640,359 +689,379 @@ class Synth:
             out.append(rec)
         return out
 
-    # -- the lists --
+    # --- organizations ---
     def organizations(self, w: Writer) -> None:
-        rng, dates = self.rng, self.dates
         w.begin("organizations")
-        fixed = [
-            ("Interpol", "Interpol", "FR", "intergovernmental", "International police cooperation."),
-            ("OSCE Office for Democratic Institutions and Human Rights", "ODIHR", "PL",
-             "intergovernmental", "Hosts the annual human-dimension conference in Warsaw."),
-        ]  # fmt: skip
-        for name, abbr, country, kind, summary in fixed:
-            w.add({"id": self.new_id(), "name": name, "abbreviation": abbr, "type": kind,
-                   "country": country, "summary": summary})  # fmt: skip
-        n_agency = n_group = n_media = 0
-        for i in range(self.n_orgs - len(fixed)):
-            rec: Rec = {"id": self.new_id()}
+        w.add(self._org("Interpol", "intergovernmental", "FR", abbreviation="Interpol"))
+        odihr = "OSCE Office for Democratic Institutions and Human Rights"
+        w.add(self._org(odihr, "intergovernmental", "PL", abbreviation="ODIHR"))
+        counters = {"agency": 0, "group": 0, "media": 0}
+        for i in range(self.n_orgs - 2):
+            # Round-robin over the origins so that every big origin gets its agencies and groups.
             r = i % 20
-            if r < 11:  # state agencies, round-robin over origins so every big origin has some
-                origin = ORIGINS[n_agency % len(ORIGINS)]
-                kind_no = n_agency // len(ORIGINS)
-                kind, label = AGENCY_KINDS[kind_no % len(AGENCY_KINDS)]
-                cname = COUNTRIES[origin]
-                name = f"{cname}: {label}"
-                if kind_no >= len(AGENCY_KINDS):
-                    name += f", {GEO[origin][kind_no % len(GEO[origin])][1]} department"
-                rec.update(name=name, type="state_agency", country=origin)
-                self.agencies.setdefault(origin, []).append((rec["id"], kind))
-                n_agency += 1
-            elif r < 17:  # parties, movements, religious groups, mostly banned at home
-                origin = ORIGINS[n_group % 12] if n_group < 24 else self.origin()
-                n_group += 1
-                religious = rng.random() < 0.3
-                if religious:
-                    name = f"{rng.choice(RELIGIOUS_NAMES)} of {rng.choice(ROOTS)}"
-                    kind = "religious"
-                else:
-                    name = f"{rng.choice(ORG_ADJ)} {rng.choice(ORG_NOUN)} of {COUNTRIES[origin]}"
-                    kind = "party" if name.split(" of ")[0].endswith("Party") else "movement"
-                abbr = "".join(part[0] for part in name.split() if part[0].isupper())
-                founded = rng.randint(1990, 2016)
-                rec.update(name=name, abbreviation=abbr, type=kind, country=origin)
-                rec["other_names"] = [to_cyrillic(name, _RU)]
-                rec["founded"] = dates.make(founded, "year")[0]
-                if rng.random() < 0.75:
-                    ban_year = min(2025, founded + rng.randint(2, 12))
-                    des_type = rng.choice(["banned", "extremist", "terrorist"])
-                    rec["designations"] = [{"type": des_type, "by_country": origin,
-                        "authority": f"Supreme Court of {COUNTRIES[origin]}",
-                        "date": dates.make(ban_year, rng.choice(["day", "month", "year"]))[0]}]  # fmt: skip
-                    if origin in CIS and origin != "RU" and rng.random() < 0.3:
-                        rec["designations"].append({"type": "extremist", "by_country": "RU",
-                            "authority": "Supreme Court of the Russian Federation",
-                            "date": dates.make(min(2025, ban_year + 1), "year")[0]})  # fmt: skip
-                    if rng.random() < 0.1:
-                        rec["dissolved"] = dates.make(min(2025, ban_year + 1), "year")[0]
-                rec["summary"] = (
-                    f"{kind.capitalize()} of {COUNTRIES[origin]} exiles and supporters."
-                )
-                self.groups.setdefault(origin, []).append(rec["id"])
-            else:  # exile media and NGOs, based in a host country
-                origin = ORIGINS[n_media % 12] if n_media < 12 else self.origin()
-                n_media += 1
-                media = rng.random() < 0.6
-                host = self.host(origin)
-                root = rng.choice(ROOTS)
-                name = f"{root} {'Media' if media else 'Human Rights Centre'} ({host})"
-                rec.update(name=name, type="media" if media else "ngo", country=host)
-                rec["founded"] = dates.make(rng.randint(2005, 2022), "year")[0]
-                rec["summary"] = f"Founded by {COUNTRIES[origin]} exiles in {COUNTRIES[host]}."
-                self.media.setdefault(origin, []).append(rec["id"])
-            if rng.random() < 0.2:
+            kind = "agency" if r < 11 else "group" if r < 17 else "media"
+            k = counters[kind]
+            counters[kind] += 1
+            if kind == "agency":
+                rec = self._agency(ORIGINS[k % len(ORIGINS)], k // len(ORIGINS))
+            elif kind == "group":
+                rec = self._group(ORIGINS[k % 12] if k < 24 else self.origin())
+            else:
+                rec = self._exile_media(ORIGINS[k % 12] if k < 12 else self.origin())
+            if self.rng.random() < 0.2:
                 rec["citations"] = self.citations(1)
             w.add(rec)
         w.end()
 
-    def sources(self, w: Writer) -> None:
+    def _org(self, name: str, kind: str, country: str, **fields: Any) -> Rec:
+        return {"id": self.new_id(), "name": name, "type": kind, "country": country, **fields}
+
+    def _agency(self, origin: str, round_no: int) -> Rec:
+        kind, label = AGENCY_KINDS[round_no % len(AGENCY_KINDS)]
+        name = f"{COUNTRIES[origin]}: {label}"
+        if round_no >= len(AGENCY_KINDS):  # regional branches once the central bodies exist
+            cities = GEO[origin]
+            name += f", {cities[round_no % len(cities)][1]} department"
+        rec = self._org(name, "state_agency", origin)
+        self.agencies.setdefault(origin, []).append((rec["id"], kind))
+        return rec
+
+    def _group(self, origin: str) -> Rec:
         rng, dates = self.rng, self.dates
-        self.source_ids = [self.new_id() for _ in range(self.n_sources)]
+        if rng.random() < 0.3:
+            name, kind = f"{rng.choice(RELIGIOUS_NAMES)} of {rng.choice(ROOTS)}", "religious"
+        else:
+            noun = rng.choice(ORG_NOUN)
+            name = f"{rng.choice(ORG_ADJ)} {noun} of {COUNTRIES[origin]}"
+            kind = "party" if noun == "Party" else "movement"
+        abbreviation = "".join(word[0] for word in name.split() if word[0].isupper())
+        rec = self._org(name, kind, origin, abbreviation=abbreviation)
+        rec["other_names"] = [to_cyrillic(name, RU_LETTERS)]
+        founded = rng.randint(1990, 2016)
+        rec["founded"] = str(founded)
+        if rng.random() < 0.75:
+            banned = min(2025, founded + rng.randint(2, 12))
+            designation = {
+                "type": rng.choice(["banned", "extremist", "terrorist"]),
+                "by_country": origin,
+                "authority": f"Supreme Court of {COUNTRIES[origin]}",
+                "date": dates.make(banned, rng.choice(["day", "month", "year"]))[0],
+            }
+            rec["designations"] = [designation]
+            if origin in CIS and origin != "RU" and rng.random() < 0.3:
+                russia = {
+                    "type": "extremist",
+                    "by_country": "RU",
+                    "date": str(min(2025, banned + 1)),
+                }
+                rec["designations"].append(russia)
+            if rng.random() < 0.1:
+                rec["dissolved"] = str(min(2025, banned + 1))
+        rec["summary"] = f"{kind.capitalize()} of {COUNTRIES[origin]} exiles and their supporters."
+        self.groups.setdefault(origin, []).append(rec["id"])
+        return rec
+
+    def _exile_media(self, origin: str) -> Rec:
+        rng = self.rng
+        host = self.host(origin)
+        media = rng.random() < 0.6
+        name = f"{rng.choice(ROOTS)} {'Media' if media else 'Human Rights Centre'} ({host})"
+        rec = self._org(name, "media" if media else "ngo", host)
+        rec["founded"] = str(rng.randint(2005, 2022))
+        rec["summary"] = f"Founded by {COUNTRIES[origin]} exiles in {COUNTRIES[host]}."
+        self.media.setdefault(origin, []).append(rec["id"])
+        return rec
+
+    # --- sources ---
+    def sources(self, w: Writer) -> None:
+        rng = self.rng
         w.begin("sources")
+        publishers = {kind: names.split("|") for kind, names in PUBLISHERS.items()}
         for i, sid in enumerate(self.source_ids):
-            kind = self.source_type()
+            kind = self.p["source_type"]()
             origin = self.origin()
             host = self.host(origin)
-            date, _, _ = dates.make(precision="day" if rng.random() < 0.8 else "month")
-            year = date[:4] or "2020"
+            date = self.dates.make(precision="day" if rng.random() < 0.8 else "month")[0]
+            year = date[:4]
             rec: Rec = {"id": sid, "type": kind}
             if kind == "court":
                 where = rng.choice([origin, host])
-                court = f"{GEO[where][0][0]} City Court" if where in GEO else "District court"
                 rec["title"] = f"Judgment in case No. {rng.randint(1, 9999)}/{year[2:]}"
-                rec["publisher"] = f"{court}, {COUNTRIES[where]}"
+                rec["publisher"] = f"{GEO[where][0][0]} City Court, {COUNTRIES[where]}"
             elif kind == "official_statement":
-                body = rng.choice(["Prosecutor General's Office", "Ministry of Internal Affairs",
-                                   "Ministry of Foreign Affairs"])  # fmt: skip
+                body = rng.choice(["Prosecutor General's Office", "Ministry of Internal Affairs"])
                 rec["title"] = f"Statement on the case of a citizen abroad ({year})"
                 rec["publisher"] = f"{body} of {COUNTRIES[origin]}"
             elif kind == "interview":
                 rec["title"] = f"Interview {i + 1} with a relative (anonymised)"
-                rec["publisher"] = PUBLISHERS["interview"][0]
+                rec["publisher"] = publishers[kind][0]
                 rec["visibility"] = "confidential"
             else:
-                headline = rng.choice(HEADLINES).format(
-                    origin=COUNTRIES[origin], host=COUNTRIES[host], city=GEO[host][0][0],
-                    home=rng.choice(GEO[origin])[0])  # fmt: skip
+                title = rng.choice(HEADLINES).format(
+                    origin=COUNTRIES[origin],
+                    host=COUNTRIES[host],
+                    city=GEO[host][0][0],
+                    home=rng.choice(GEO[origin])[0],
+                )
                 if kind == "ngo_report":
-                    headline = f"'{headline}': transnational repression report {year}"
+                    title = f"'{title}': transnational repression report {year}"
+                elif kind == "academic":
+                    title = rng.choice(ACADEMIC_TITLES).format(
+                        origin=COUNTRIES[origin], host=COUNTRIES[host]
+                    )
                 elif kind == "un":
-                    headline = f"Opinion No. {rng.randint(1, 90)}/{year}: {headline}"
+                    title = f"Opinion No. {rng.randint(1, 90)}/{year}: {title}"
                 elif kind == "interpol_notice":
-                    headline = f"Red Notice {year}/{rng.randint(1000, 99999)}"
-                rec["title"] = headline
-                rec["publisher"] = rng.choice(PUBLISHERS[kind])
+                    title = f"Red Notice {year}/{rng.randint(1000, 99999)} (record)"
+                rec["title"] = title
+                rec["publisher"] = rng.choice(publishers[kind])
             if kind in ("news", "academic", "testimony") and rng.random() < 0.6:
-                g = rng.choice(MALE + FEMALE)
-                rec["author"] = f"{g} {surname_for(rng.choice(ROOTS), 'ov', 'male')}"
-            if date:
-                rec["date"] = date
+                given = rng.choice(MALE + FEMALE)
+                rec["author"] = f"{given} {surname_for(rng.choice(ROOTS), 'ov', 'male')}"
+            rec["date"] = date
             if kind != "interview":
                 slug = "".join(c if c.isalnum() else "-" for c in rec["title"].lower())[:60]
-                domain = rec["publisher"].split(",")[0].lower().replace(" ", "").replace("'", "")
+                domain = "".join(c for c in rec["publisher"].split(",")[0].lower() if c.isalnum())
                 rec["url"] = f"https://{domain[:30]}.example/{year}/{slug.strip('-')}-{i}"
                 if rng.random() < 0.3:
                     stamp = date.replace("-", "").ljust(8, "1") + "120000"
                     rec["archive_url"] = f"https://web.archive.org/web/{stamp}/{rec['url']}"
                     if rng.random() < 0.5:
                         rec["sha256"] = f"{rng.getrandbits(256):064x}"
-            rec["language"] = rng.choice(LANGS)
-            if kind != "interview" and rng.random() < 0.03:
-                rec["visibility"] = "restricted"
+                if rng.random() < 0.03:
+                    rec["visibility"] = "restricted"
+            rec["language"] = rng.choice(LANGUAGES)
             w.add(rec)
         w.end()
 
+    # --- persons: an exile and 0-6 relatives at a time ---
     def persons(self, w: Writer) -> None:
         w.begin("persons")
         written = 0
         while written < self.n_persons:
-            k = min(self.n_relatives(), self.n_persons - written - 1)
-            written += 1 + k
+            k = min(int(self.p["n_relatives"]()), self.n_persons - written - 1)
             self._family(w, k)
+            written += 1 + k
         w.end()
 
     def _family(self, w: Writer, n_relatives: int) -> None:
-        rng, dates = self.rng, self.dates
+        rng = self.rng
         origin = self.origin()
         host = self.host(origin)
         home = self.city_index(origin)
         sex = "male" if rng.random() < 0.8 else "female"
-        root = rng.choice(ROOTS)
-        style = rng.choices(["ov", "zoda", "i"], [70, 20, 10])[0]
+        root, style = rng.choice(ROOTS), self.p["surname_style"]()
         name = f"{rng.choice(MALE if sex == 'male' else FEMALE)} {surname_for(root, style, sex)}"
         born = rng.randint(1950, 1998)
-        cats = [self.category()]
-        if rng.random() < 0.25:
-            extra = self.category()
-            if extra not in cats:
-                cats.append(extra)
-        index = len(self.ex_id)
+        categories = [self.p["category"]()]
+        if rng.random() < 0.25 and (extra := self.p["category"]()) not in categories:
+            categories.append(extra)
         pid = self.new_id()
-        exile: Rec = {"id": pid, "display_name": name, "names": self.spellings(name, sex),
-                      "sex": sex, "origin_country": origin, "categories": cats}  # fmt: skip
+        exile: Rec = {"id": pid, "display_name": name}
+        if spellings := self.spellings(name, sex):
+            exile["names"] = spellings
+        exile.update(sex=sex, origin_country=origin, categories=categories)
         if rng.random() < 0.85:
             exile["birth_year"] = born
         left = max(2002, min(2024, born + rng.randint(20, 45)))
-        residences = []
+        exile["residences"] = residences = []
         if rng.random() < 0.25 and (transit := self.host(origin)) != host:
             moved = min(2025, left + rng.randint(1, 5))
-            residences.append({"country": transit, "date_from": str(left), "date_to": str(moved),
-                               "asylum_status": rng.choice(["none", "applied", "refused"])})  # fmt: skip
+            status = rng.choice(["none", "applied", "refused"])
+            residences.append(
+                {
+                    "country": transit,
+                    "date_from": str(left),
+                    "date_to": str(moved),
+                    "asylum_status": status,
+                }
+            )
             left = moved
-        status = rng.choice(
-            ["granted", "granted", "applied", "refused", "citizen", "unknown"]
-            if host in EU_MEMBERS or host in ("US", "GB", "CA", "AU", "NO", "CH")
-            else ["none", "applied", "refused", "unknown", "citizen"]
-        )
-        res: Rec = {"country": host, "date_from": dates.make(left, rng.choice(["year", "month"]))[0],
-                    "asylum_status": status}  # fmt: skip
+        status = self.p["asylum_protecting" if host in PROTECTING else "asylum_other"]()
+        since = self.dates.make(left, rng.choice(["year", "month"]))[0]
+        residence: Rec = {"country": host, "date_from": since, "asylum_status": status}
         if rng.random() < 0.5:
-            res["place"] = GEO[host][self.city_index(host)][0]
-        residences.append(res)
-        exile["residences"] = residences
-        affiliations = []
-        for cat in cats:
-            pool = self.media if cat == "civil_society" else self.groups
-            orgs = pool.get(origin)
-            if not orgs or cat == "regime_insider" or rng.random() < 0.35:
-                continue
-            if cat == "civil_society":
-                role = rng.choice(["journalist", "journalist", "employee", "founder"])
-            elif cat == "religious":
-                role = rng.choice(["alleged_member", "alleged_member", "member", "leader"])
-            else:
-                role = rng.choice(["member", "member", "leader", "founder", "supporter",
-                                   "alleged_member", "former_member"])  # fmt: skip
-            aff: Rec = {"organization": rng.choice(orgs), "role": role}
-            if rng.random() < 0.6:
-                start = rng.randint(max(1990, born + 18), 2020)
-                aff["date_from"] = str(start)
-                if role == "former_member":
-                    aff["date_to"] = str(rng.randint(start, 2025))
-            if rng.random() < 0.5:
-                aff["confidence"] = self.confidence()
-            affiliations.append(aff)
+            residence["place"] = GEO[host][self.city_index(host)][0]
+        residences.append(residence)
+        affiliations = self._affiliations(origin, categories, born)
         if affiliations:
             exile["affiliations"] = affiliations
-        city = GEO[origin][home][0]
         exile["summary"] = (
-            f"{EXILE_CATEGORIES.label(cats[0])} from {city}, {COUNTRIES[origin]}; "
-            f"in {COUNTRIES[host]} since {left}."
+            f"{EXILE_CATEGORIES.label(categories[0])} from {GEO[origin][home][0]}, "
+            f"{COUNTRIES[origin]}; in {COUNTRIES[host]} since {left}."
         )
-        vis = self.visibility()
-        if vis != "public":
-            exile["visibility"] = vis
+        if (visibility := self.p["visibility"]()) != "public":
+            exile["visibility"] = visibility
         if rng.random() < 0.4:
             exile["citations"] = self.citations(rng.randint(1, 2))
         if rng.random() < 0.03:
-            exile["confidential_notes"] = "Reachable through a lawyer; do not record the address."
+            exile["confidential_notes"] = "Reachable through a lawyer; never record the address."
         w.add(exile)
+
+        index = len(self.ex_id)
         self.ex_id.append(pid)
         self.ex_name.append(name)
-        self.ex_sex.append(sex)
+        self.ex_male.append(sex == "male")
         self.ex_origin.append(origin)
         self.ex_host.append(host)
         self.ex_home.append(home)
-        self.by_origin.setdefault(origin, []).append(index)
-        if rng.random() < 0.02 and len(self.by_origin[origin]) > 1:
-            peer = rng.choice(self.by_origin[origin][:-1])
-            self.relationships.append((self.ex_id[peer], "associate", index))
-
-        relatives: list[tuple[str, str]] = []
+        # Stages 2 and 3 concentrate on some exiles: most cases stay at stage 1 or 2.
+        reach = rng.random()
+        self.ex_reach.append(3 if reach < 0.22 else 2 if reach < 0.5 else 1)
+        peers = self.by_origin.setdefault(origin, [])
+        if peers and rng.random() < 0.03:
+            self.relationships.append((self.ex_id[rng.choice(peers)], "associate", index))
+        peers.append(index)
+        relatives = []
         used: set[str] = set()
         for _ in range(n_relatives):
             kin = self.kin()
             if kin in ONCE_KIN and kin in used:
                 kin = rng.choice(["cousin", "brother", "sister", "in_law"])
             used.add(kin)
-            if kin == "spouse":
-                kin = "wife" if sex == "male" else "husband"
-            if kin in FEMALE_KIN:
-                rsex = "female"
-            elif kin in MALE_KIN:
-                rsex = "male"
-            else:
-                rsex = rng.choice(["female", "male", "unknown", "unknown"])
-            minor = False
-            if kin in CHILD_KIN:
-                offset = 40 if kin == "grandchild" else rng.randint(18, 38)
-                rborn = born + offset
-                minor = rborn > 2005 or rng.random() < 0.15
-                if minor:
-                    rborn = rng.randint(max(2006, born + 16), 2020)
-            elif kin in ("mother", "father", "parent", "uncle_aunt"):
-                rborn = born - rng.randint(20, 38)
-            elif kin == "grandparent":
-                rborn = born - rng.randint(40, 60)
-            else:
-                rborn = born + rng.randint(-10, 10)
-            rid = self.new_id()
-            word = KIN_WORD.get(kin, kin)
-            if kin in ("uncle_aunt", "nephew_niece") and rsex == "female":
-                word = "aunt" if kin == "uncle_aunt" else "niece"
-            rec: Rec = {"id": rid}
-            known = rng.random() < (0.3 if minor else 0.85)
-            if known:
-                rroot = rng.choice(ROOTS) if kin in ("wife", "husband", "in_law") else root
-                gsex = rsex if rsex != "unknown" else rng.choice(["female", "male"])
-                given = rng.choice(FEMALE if gsex == "female" else MALE)
-                rname = f"{given} {surname_for(rroot, style, gsex)}"
-                rec["display_name"] = rname
-                rec["names"] = self.spellings(rname, gsex)
-            else:
-                rec["display_name"] = f"{word} of {name}"
-                rec["name_known"] = False
-            if rsex != "unknown":
-                rec["sex"] = rsex
-            if rng.random() < 0.7 or minor:
-                rec["birth_year"] = rborn
-            rec["origin_country"] = origin
+            rec, word = self._relative(kin, name, root, style, sex, born, origin)
+            self.relationships.append((rec["id"], rec.pop("_kin"), index))
+            relatives.append((rec["id"], word))
+            w.add(rec)
+        self.ex_relatives.append(relatives)
+
+    def _affiliations(self, origin: str, categories: list[str], born: int) -> list[Rec]:
+        rng, out = self.rng, []
+        for category in categories:
+            orgs = (self.media if category == "civil_society" else self.groups).get(origin)
+            if not orgs or category == "regime_insider" or rng.random() < 0.35:
+                continue
+            role = self.p[f"affiliation_{category}"]()
+            affiliation: Rec = {"organization": rng.choice(orgs), "role": role}
+            if rng.random() < 0.6:
+                start = rng.randint(max(1990, born + 18), 2020)
+                affiliation["date_from"] = str(start)
+                if role == "former_member":
+                    affiliation["date_to"] = str(rng.randint(start, 2025))
+            if rng.random() < 0.5:
+                affiliation["confidence"] = self.p["confidence"]()
+            out.append(affiliation)
+        return out
+
+    def _relative(
+        self, kin: str, exile: str, root: str, style: str, exile_sex: str, born: int, origin: str
+    ) -> tuple[Rec, str]:
+        """A relative at home; returns the record (with '_kin' to pop) and the kinship word."""
+        rng = self.rng
+        if kin == "spouse":
+            kin = "wife" if exile_sex == "male" else "husband"
+        if kin in FEMALE_KIN:
+            sex = "female"
+        elif kin in MALE_KIN:
+            sex = "male"
+        else:
+            sex = rng.choice(["female", "male", "unknown", "unknown"])
+        minor = False
+        if kin in CHILD_KIN:
+            year = born + (rng.randint(40, 55) if kin == "grandchild" else rng.randint(18, 38))
+            minor = year > 2005 or rng.random() < 0.15
             if minor:
-                rec["is_minor"] = True
-                rec["may_be_named"] = False
-            elif known and rng.random() < 0.2:
+                year = rng.randint(max(2006, born + 16), 2020)
+        elif kin in ("mother", "father", "parent", "uncle_aunt"):
+            year = born - rng.randint(20, 38)
+        elif kin == "grandparent":
+            year = born - rng.randint(40, 60)
+        else:
+            year = born + rng.randint(-10, 10)
+        word = {"in_law": "in-law", "uncle_aunt": "uncle", "nephew_niece": "nephew"}.get(kin, kin)
+        if sex == "female" and kin in ("uncle_aunt", "nephew_niece"):
+            word = "aunt" if kin == "uncle_aunt" else "niece"
+        rec: Rec = {"id": self.new_id(), "_kin": kin}
+        if rng.random() < (0.3 if minor else 0.85):
+            family = rng.choice(ROOTS) if kin in IN_LAW_KIN else root
+            name_sex = sex if sex != "unknown" else rng.choice(["female", "male"])
+            given = rng.choice(FEMALE if name_sex == "female" else MALE)
+            if exile.startswith(given + " "):  # no father and son with the very same name
+                given = rng.choice(FEMALE if name_sex == "female" else MALE)
+            rec["display_name"] = name = f"{given} {surname_for(family, style, name_sex)}"
+            if spellings := self.spellings(name, name_sex):
+                rec["names"] = spellings
+            if not minor and rng.random() < 0.2:  # pseudonymised adult relative
                 rec["may_be_named"] = False
                 if rng.random() < 0.5:
-                    rec["pseudonym"] = f"relative of {name} ({word})"
-            if rng.random() < 0.1:
-                rec["visibility"] = "restricted"
-            if rng.random() < 0.1:
-                rec["citations"] = self.citations(1)
-            w.add(rec)
-            relatives.append((rid, word))
-            self.relationships.append((rid, kin, index))
-        self.ex_relatives.append(relatives or None)
+                    rec["pseudonym"] = f"relative of {exile} ({word})"
+        else:
+            rec["display_name"] = f"{word} of {exile}"
+            rec["name_known"] = False
+        if sex != "unknown":
+            rec["sex"] = sex
+        if minor or rng.random() < 0.7:
+            rec["birth_year"] = year
+        rec["origin_country"] = origin
+        if minor:
+            rec["is_minor"] = True
+            rec["may_be_named"] = False
+        if rng.random() < 0.1:
+            rec["visibility"] = "restricted"
+        if rng.random() < 0.1:
+            rec["citations"] = self.citations(1)
+        return rec, word
 
     def write_relationships(self, w: Writer) -> None:
         rng = self.rng
         w.begin("relationships")
-        for rid, kin, index in self.relationships:
-            rec: Rec = {"id": self.new_id(), "person": rid, "kinship": kin,
-                        "other": self.ex_id[index]}  # fmt: skip
+        for person, kin, index in self.relationships:
+            rec: Rec = {"id": self.new_id(), "person": person, "kinship": kin}
+            rec["other"] = self.ex_id[index]
             if rng.random() < 0.8:
-                rec["confidence"] = self.confidence()
+                rec["confidence"] = self.p["confidence"]()
             if rng.random() < 0.3:
                 rec["citations"] = self.citations(1)
             w.add(rec)
         w.end()
         self.relationships = []
 
+    # --- incidents ---
     def incidents(self, w: Writer) -> None:
-        rng = self.rng
-        rand = rng.random
-        n_ex = len(self.ex_id)
+        rand = self.rng.random
+        n_exiles = len(self.ex_id)
+        confidence, visibility = self.p["confidence"], self.p["visibility"]
+        review_status = self.p["review_status"]
         w.begin("incidents")
         for _ in range(self.n):
-            # Some exiles are targeted again and again.
-            ex = int(n_ex * rand() ** 1.6)
-            rec = self._proxy(ex) if rand() < 0.4 else self._abroad(ex)
+            exile = int(n_exiles * rand() ** 1.3)  # some exiles are targeted again and again
+            rec = self._proxy(exile) if rand() < 0.4 else self._abroad(exile)
             if rand() < 0.15:
                 del rec["outcome"]
-            conf = self.confidence()
-            if conf != "probable" or rand() < 0.5:
+            if (conf := confidence()) != "probable" or rand() < 0.5:
                 rec["confidence"] = conf
-            vis = self.visibility()
-            if vis != "public":
+            if (vis := visibility()) != "public":
                 rec["visibility"] = vis
-            status = self.review()
-            rec["review_status"] = status
-            n_cite = 1 if rand() < 0.55 else (2 if rand() < 0.7 else 3)
+            rec["review_status"] = status = review_status()
+            n_cite = 1 if rand() < 0.55 else 2 if rand() < 0.7 else 3
             if status != "published" and rand() < 0.1:
                 n_cite = 0
-            cites = self.citations(n_cite)
-            if cites:
-                rec["citations"] = cites
+            if n_cite:
+                rec["citations"] = self.citations(n_cite)
             if rand() < 0.05:
                 rec["confidential_notes"] = "Informant in the diaspora; identity known to coder."
             w.add(rec)
         w.end()
 
-    def _date(self, rec: Rec) -> tuple[int, int]:
-        value, lo, hi = self.dates.make()
-        rng = self.rng
-        rec["date"] = value if value or rng.random() < 0.7 else None
-        if value and rng.random() < 0.12 and int(value[:4]) < 2025:
-            rec["date_end"] = self.dates.after(hi, 400)
-        return lo, hi
+    def _date(self, rec: Rec) -> int:
+        """Set date (and sometimes date_end); return the earliest day (0 when unknown)."""
+        value, earliest, latest = self.dates.make()
+        rec["date"] = value if value or self.rng.random() < 0.5 else None
+        if value and self.rng.random() < 0.12 and latest < Dates.LAST - 31:
+            rec["date_end"] = self.dates.after(latest, 400)
+        return earliest
 
-    def _abroad(self, ex: int) -> Rec:
-        rng, rand = self.rng, self.rng.random
-        origin = self.ex_origin[ex]
-        country = self.ex_host[ex] if rand() < 0.85 else self.host(origin)
-        r = rand()
-        stage = 3 if r < 0.08 else (2 if r < 0.23 else 1)
+    def _abroad(self, exile: int) -> Rec:
+        rng, rand, p = self.rng, self.rng.random, self.p
+        origin = self.ex_origin[exile]
+        country = self.ex_host[exile] if rand() < 0.85 else self.host(origin)
+        reach = self.ex_reach[exile]
+        if reach == 3 and rand() < 0.45:
+            stage = 3
+        else:
+            stage = 2 if reach >= 2 and rand() < 0.32 else 1
         if stage == 3 and country in EU_MEMBERS and rand() < 0.7:
             stage = 2  # inside the EU, detentions on Red Notices mostly end in release
-        n = self.n_tactics()
         tactics: list[str] = []
         if stage == 3:
             tactics.append(self.s3())
@@ -1002,66 +1071,59 @@ class Synth:
             tactics.append("detention_abroad" if rand() < 0.7 else "extradition_proceedings")
             if rand() < 0.4:
                 tactics.append(rng.choice(LEGAL_TACTICS))
-        while len(tactics) < n:
-            t = self.s1()
-            if t in tactics:
-                break
+        n = int(p["n_tactics"]())
+        while len(tactics) < n and (t := self.s1()) not in tactics:
             tactics.append(t)
-        tactics = list(dict.fromkeys(tactics))
         ts = set(tactics)
-        both_cis = origin in CIS and country in CIS
+        top = tactics[0]
+
         if "interpol_notice" in ts:
             channel = "interpol"
         elif "regional_wanted_list" in ts:
             channel = "sco" if origin in SCO and country in SCO and rand() < 0.4 else "cis"
         elif "detention_abroad" in ts:
-            channel = rng.choices(["interpol", "cis" if both_cis else "bilateral", "bilateral",
-                                   "unknown"], [45, 25, 20, 10])[0]  # fmt: skip
+            channel = p["channel_detention"]()
         elif ts & EXTRADITION:
-            channel = rng.choices(["cis" if both_cis else "bilateral", "bilateral", "unknown"],
-                                  [40, 40, 20])[0]  # fmt: skip
+            channel = p["channel_extradition"]()
         elif "deportation" in ts:
-            channel = rng.choices(["none", "unknown", "bilateral"], [50, 30, 20])[0]
+            channel = p["channel_deportation"]()
         elif ts <= COVERT:
             channel = "none" if rand() < 0.8 else "unknown"
         else:
             channel = "none" if rand() < 0.4 else "unknown"
-        top = tactics[0]
-        if stage == 3 and top in ("extradition", "deportation"):
-            role = rng.choices(["cooperated", "perpetrator", "unknown"], [75, 20, 5])[0]
+        if channel == "regional":
+            channel = "cis" if origin in CIS and country in CIS else "bilateral"
+
+        if top in ("extradition", "deportation"):
+            role = p["role_transfer"]()
             outcome = "transferred" if rand() < 0.8 else "imprisoned"
-        elif stage == 3 and top in ("rendition", "enforced_disappearance"):
-            role = rng.choices(["cooperated", "acquiesced", "unknown"], [35, 35, 30])[0]
+        elif top in ("rendition", "enforced_disappearance"):
+            role = p["role_covert3"]()
             outcome = "transferred" if top == "rendition" else "disappeared"
         elif stage == 3:
             role = "unknown" if rand() < 0.7 else "acquiesced"
-            outcome = {"assault": "injured", "assassination": "killed"}.get(top) or rng.choice(
-                ["injured", "unknown", "continued_activism"]
-            )
+            outcome = {"assault": "injured", "assassination": "killed"}.get(top, "")
+            outcome = outcome or rng.choice(["injured", "unknown", "continued_activism"])
         elif stage == 2:
-            role = rng.choices(["cooperated", "refused", "unknown"], [70, 20, 10])[0]
+            role = p["role_detention"]()
             if role == "refused":
                 outcome = "released" if rand() < 0.8 else "asylum_granted"
             else:
-                outcome = rng.choices(["imprisoned", "ongoing", "released", "unknown"],
-                                      [40, 30, 20, 10])[0]  # fmt: skip
+                outcome = p["outcome_detained"]()
         else:
-            if ts & {"interpol_notice", "extradition_request", "regional_wanted_list"}:
-                role = rng.choices(["refused", "unknown", "cooperated"], [35, 45, 20])[0]
-            else:
-                role = "unknown" if rand() < 0.65 else "acquiesced"
+            role = (
+                p["role_wanted"]() if ts & WANTED else "unknown" if rand() < 0.65 else "acquiesced"
+            )
             if "document_denial" in ts and rand() < 0.5:
                 outcome = "movement_restricted"
             else:
-                outcome = rng.choices(["ongoing", "unknown", "continued_activism", "asylum_granted"],
-                                      [30, 25, 35, 10])[0]  # fmt: skip
-        name = self.ex_name[ex]
-        rec: Rec = {"id": self.new_id()}
+                outcome = p["outcome_notice"]()
+
+        name = self.ex_name[exile]
         place: Rec = {}
-        self.place(place, country)
-        where = place.get("place") or place.get("region") or COUNTRIES[country]
-        rec["title"] = f"{TACTICS.label(top)}: {name} ({where})"
-        labels = ", ".join(TACTICS.label(t).lower() for t in tactics)
+        where = self.place(place, country)
+        labels = "; ".join(TACTICS.label(t) for t in tactics)
+        rec: Rec = {"id": self.new_id(), "title": f"{TACTICS.label(top)}: {name} ({where})"}
         rec["summary"] = (
             f"{name}, an exile from {COUNTRIES[origin]}, was targeted in {COUNTRIES[country]} "
             f"({labels})."
@@ -1069,79 +1131,78 @@ class Synth:
         self._date(rec)
         rec["country"] = country
         rec.update(place)
-        rec["origin_country"] = origin
-        rec["proxy"] = False
-        rec["tactics"] = tactics
+        rec.update(origin_country=origin, proxy=False, tactics=tactics)
         rec["stage"] = max(TACTICS.get(t).stage or 1 for t in tactics)
-        rec["host_state_role"] = role
-        rec["legal_channel"] = channel
-        rec["outcome"] = outcome
+        rec.update(host_state_role=role, legal_channel=channel, outcome=outcome)
         agencies = self.agencies.get(origin)
         if agencies and rand() < 0.5:
             security = [a for a, kind in agencies if kind in ("security", "police", "prosecutor")]
             rec["perpetrators"] = [rng.choice(security or [a for a, _ in agencies])]
-        inv: list[Rec] = [{"person": self.ex_id[ex], "role": "target"}]
+        involvements: list[Rec] = [{"person": self.ex_id[exile], "role": "target"}]
         if rand() < 0.04:
             peers = self.by_origin[origin]
             other = peers[int(len(peers) * rand())]
-            if other != ex:
-                inv.append({"person": self.ex_id[other], "role": "target"})
+            if other != exile:
+                involvements.append({"person": self.ex_id[other], "role": "target"})
         if rand() < 0.08:
-            inv.append({"person": None, "role": "perpetrator",
-                        "description": "two men who said they were from the embassy"})  # fmt: skip
+            agents = "two men who said they were from the embassy"
+            involvements.append({"person": None, "role": "perpetrator", "description": agents})
         if rand() < 0.05:
-            inv.append({"person": None, "role": "witness", "description": "a neighbour"})
-        rec["involvements"] = inv
+            involvements.append({"person": None, "role": "witness", "description": "a neighbour"})
+        rec["involvements"] = involvements
         return rec
 
-    def _proxy(self, ex: int) -> Rec:
+    def _proxy(self, exile: int) -> Rec:
         rng, rand = self.rng, self.rng.random
-        origin = self.ex_origin[ex]
-        n = self.n_tactics()
+        origin = self.ex_origin[exile]
+        n = int(self.p["n_tactics"]())
         tactics = list(dict.fromkeys(self.proxy_tactic() for _ in range(n)))
-        name = self.ex_name[ex]
-        his = "his" if self.ex_sex[ex] == "male" else "her"
-        exile_id = self.ex_id[ex]
-        relatives = self.ex_relatives[ex]
-        inv: list[Rec] = []
+        ts = set(tactics)
+        name, exile_id = self.ex_name[exile], self.ex_id[exile]
+        relatives = self.ex_relatives[exile]
+        involvements: list[Rec] = []
         if relatives and rand() < 0.85:
             k = min(len(relatives), 1 if rand() < 0.6 else rng.randint(2, 3))
             chosen = rng.sample(relatives, k)
-            for rid, _ in chosen:
-                inv.append({"person": rid, "role": "relative_targeted", "linked_exile": exile_id})
+            for person, _ in chosen:
+                involvements.append(
+                    {"person": person, "role": "relative_targeted", "linked_exile": exile_id}
+                )
             kin_word = chosen[0][1] if k == 1 else "relatives"
-        else:
+        else:  # relatives not identified by name
             kin_word = rng.choice(["family", "parents", "brothers"])
-            inv.append({"person": None, "role": "relative_targeted", "linked_exile": exile_id,
-                        "description": f"{his} {kin_word}"})  # fmt: skip
-        rec: Rec = {"id": self.new_id()}
+            who = f"{'his' if self.ex_male[exile] else 'her'} {kin_word}"
+            involvements.append(
+                {
+                    "person": None,
+                    "role": "relative_targeted",
+                    "linked_exile": exile_id,
+                    "description": who,
+                }
+            )
         place: Rec = {}
-        home = self.ex_home[ex] if rand() < 0.7 else None
-        self.place(place, origin, home, exact_share=0.25)
-        where = place.get("place") or place.get("region") or COUNTRIES[origin]
+        home = self.ex_home[exile] if rand() < 0.7 else -1
+        where = self.place(place, origin, home, exact_share=0.25)
+        labels = "; ".join(TACTICS.label(t) for t in tactics)
+        rec: Rec = {"id": self.new_id()}
         rec["title"] = f"{TACTICS.label(tactics[0])}: {kin_word} of {name} ({where})"
-        labels = ", ".join(TACTICS.label(t).lower() for t in tactics)
         rec["summary"] = (
             f"Authorities in {COUNTRIES[origin]} targeted the {kin_word} of {name}, "
-            f"an exile in {COUNTRIES[self.ex_host[ex]]} ({labels})."
+            f"an exile in {COUNTRIES[self.ex_host[exile]]} ({labels})."
         )
-        lo, _ = self._date(rec)
+        earliest = self._date(rec)
         rec["country"] = origin
         rec.update(place)
-        rec["origin_country"] = origin
-        rec["proxy"] = True
-        rec["tactics"] = tactics
-        rec["stage"] = 1
+        rec.update(origin_country=origin, proxy=True, tactics=tactics, stage=1)
         rec["host_state_role"] = "not_applicable"
         rec["legal_channel"] = "none" if rand() < 0.7 else "unknown"
         if rand() < 0.25:
             event, month = rng.choice(TRIGGERS)
             rec["trigger_event"] = event
-            if lo and rand() < 0.8:
-                rec["trigger_date"] = self.dates.before(lo, 60)
-            elif month and not lo:
+            if earliest and rand() < 0.8:
+                rec["trigger_date"] = self.dates.before(earliest, 60)
+            elif month and not earliest:
                 rec["trigger_date"] = f"{self.dates.year()}-{month:02d}"
-        ts = set(tactics)
         if "proxy_disappearance" in ts:
             outcome = "disappeared"
         elif "proxy_assault" in ts and rand() < 0.5:
@@ -1153,25 +1214,25 @@ class Synth:
         elif "proxy_detention" in ts and rand() < 0.5:
             outcome = "released" if rand() < 0.7 else "imprisoned"
         else:
-            outcome = rng.choices(
-                ["continued_activism", "unknown", "ongoing", "quit_politics", "fled",
-                 "returned_home"], [35, 25, 15, 10, 8, 7])[0]  # fmt: skip
+            outcome = self.p["outcome_proxy"]()
         rec["outcome"] = outcome
         if ts & {"proxy_mob", "proxy_public_shaming"} and rand() < 0.5:
             rec["victims_estimated"] = rng.randint(2, 60)
         agencies = self.agencies.get(origin)
         if agencies and rand() < 0.8:
-            chosen = [rng.choice(agencies)[0]]
+            chosen_ids = [rng.choice(agencies)[0]]
             tv = [a for a, kind in agencies if kind == "tv"]
             if "proxy_forced_denunciation" in ts and tv:
-                chosen.append(tv[0])
+                chosen_ids.append(tv[0])
             elif rand() < 0.3:
-                chosen.append(rng.choice(agencies)[0])
-            rec["perpetrators"] = list(dict.fromkeys(chosen))
-        rec["involvements"] = inv
+                chosen_ids.append(rng.choice(agencies)[0])
+            rec["perpetrators"] = list(dict.fromkeys(chosen_ids))
+        rec["involvements"] = involvements
         return rec
 
     def run(self, fh: IO[str], title: str) -> dict[str, int]:
+        # Ids of sources first: organizations and persons already cite them.
+        self.source_ids = [self.new_id() for _ in range(self.n_sources)]
         w = Writer(fh, title)
         self.organizations(w)
         self.sources(w)
@@ -1188,17 +1249,15 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: python bench/synth.py 100000 --out bench/out/100k.json --seed 7",
     )
     parser.add_argument("n", type=int, help="number of incidents")
-    parser.add_argument("--out", default="-", help="output file ('-' = stdout, the default)")
+    parser.add_argument("--out", default="-", help="output file ('-', the default: stdout)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--persons-ratio", type=float, default=0.3,
-                        help="persons per incident (default 0.3)")  # fmt: skip
-    parser.add_argument("--sources-ratio", type=float, default=0.2,
-                        help="sources per incident (default 0.2)")  # fmt: skip
-    parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    parser.add_argument("--persons-ratio", type=float, default=0.3, help="persons per incident")
+    parser.add_argument("--sources-ratio", type=float, default=0.2, help="sources per incident")
+    parser.add_argument("--quiet", action="store_true", help="print no summary on stderr")
     args = parser.parse_args(argv)
     if args.n < 0 or args.persons_ratio <= 0 or args.sources_ratio <= 0:
-        parser.error("N must be >= 0 and the ratios > 0")
-    _check_codes()
+        parser.error("N must be 0 or more and the ratios more than 0")
+    check_codes()
     started = time.perf_counter()
     synth = Synth(args.n, args.seed, args.persons_ratio, args.sources_ratio)
     title = f"Synthetic benchmark data: {args.n} incidents, seed {args.seed} (bench/synth.py)"
@@ -1207,12 +1266,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         out = open(args.out, "w", encoding="utf-8", buffering=1 << 20)
-    with out:
-        counts = synth.run(out, title)
+    try:
+        with out:
+            counts = synth.run(out, title)
+    except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     if not args.quiet:
-        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        elapsed = time.perf_counter() - started
-        print(f"synth.py: wrote {summary} in {elapsed:.1f} s", file=sys.stderr)
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        seconds = time.perf_counter() - started
+        print(f"synth.py: wrote {summary} in {seconds:.1f} s", file=sys.stderr)
     return 0
 
 

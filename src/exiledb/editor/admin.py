@@ -43,7 +43,16 @@ from .site import install
 
 install(admin.site)
 
-SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+    models.URLField: {"assume_scheme": "https"},
+}
+# Inline tables hold many columns: narrower boxes keep a row on the screen.
+INLINE_FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    **FORMFIELDS,
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 16})},
+}
 
 
 def _without(fieldsets: Any, hidden: set[str]) -> list[tuple[Any, dict[str, Any]]]:
@@ -77,6 +86,17 @@ def sync_codes(rows: Any, field: str, codes: Sequence[str]) -> None:
             rows.create(**{field: code})
 
 
+def blank_first(db_field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A required code field with an empty default (a country) starts on '---------'.
+
+    Django leaves the blank choice out when the field has a default, so the first country
+    in the list would be saved by anyone who overlooked the field.
+    """
+    if not db_field.blank and db_field.get_default() == "" and "choices" not in kwargs:
+        return {**kwargs, "choices": db_field.get_choices(include_blank=True)}
+    return kwargs
+
+
 class _HiddenChanges(HistoricalRecordContextHelper):
     """History deltas without the fields the reader may not see."""
 
@@ -92,8 +112,13 @@ class _HiddenChanges(HistoricalRecordContextHelper):
 class EditorAdmin(SimpleHistoryAdmin):
     """Role rules and confidential fields, shared by every model of the editor."""
 
-    formfield_overrides = SMALL_TEXT
+    formfield_overrides = FORMFIELDS
     list_per_page = 50
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().formfield_for_choice_field(
+            db_field, request, **blank_first(db_field, kwargs)
+        )
 
     # Roles: the groups' model permissions, and a role at all.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -156,12 +181,17 @@ class EditorInline(admin.TabularInline):
     """An inline table under the same role rules as the record it belongs to."""
 
     extra = 0
-    formfield_overrides = SMALL_TEXT
+    formfield_overrides = INLINE_FORMFIELDS
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().formfield_for_choice_field(
+            db_field, request, **blank_first(db_field, kwargs)
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return has_role(request.user) and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any) -> bool:  # type: ignore[override]
         return has_role(request.user) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

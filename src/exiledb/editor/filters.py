@@ -38,7 +38,7 @@ class StageFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "none":
             return queryset.filter(stage__isnull=True)
-        if value in codebook.STAGES:
+        if value is not None and value in codebook.STAGES:
             return queryset.filter(stage=int(value))
         return queryset
 

@@ -19,7 +19,6 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from exiledb.cases import rules
-from exiledb.cases.models import Incident, Person
 from exiledb.vocab import codebook
 
 Check = Callable[[Mapping[str, Any]], list[rules.Problem]]
@@ -42,9 +41,13 @@ TACTIC_CHOICES = _tactic_groups()
 class DefinitionCheckboxes(forms.CheckboxSelectMultiple):
     """Ticked boxes whose tooltip is the codebook definition, so nobody needs the docs open."""
 
-    def __init__(self, vocabulary: codebook.Vocabulary, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, vocabulary: codebook.Vocabulary, grouped: bool = False) -> None:
+        # The class lands on the outer div (styled by editor.css) and on each box (harmless).
+        super().__init__(attrs={"class": "editor-checkgroups" if grouped else "editor-checklist"})
         self.vocabulary = vocabulary
+
+    class Media:
+        css = {"all": ["editor/editor.css"]}
 
     def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option: dict[str, Any] = super().create_option(*args, **kwargs)
@@ -68,7 +71,7 @@ def child_problems(check: Check, key: str, row: Mapping[str, Any]) -> list[tuple
     `[("date_to", ...)]`. The parent's own problems (a missing name, say) are left out.
     """
     prefix = f"{key}[0]"
-    found = []
+    found: list[tuple[str, str]] = []
     for problem in check({key: [row]}):
         if problem.field == prefix:
             found.append((NON_FIELD_ERRORS, problem.message))
@@ -92,7 +95,8 @@ class RowForm(forms.ModelForm):
     rule_key: ClassVar[str] = ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         check = type(self).rule_check
         if check is not None:
             report(self, child_problems(check, self.rule_key, row_values(cleaned)))
@@ -134,7 +138,8 @@ class RelationshipForm(forms.ModelForm):
     """A tie between two persons, standalone or inline on the person it points to."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         row = row_values(cleaned)
         if "other" not in row and self.instance.other_id:
             row["other"] = self.instance.other_id
@@ -143,11 +148,14 @@ class RelationshipForm(forms.ModelForm):
 
 
 class IncidentForm(forms.ModelForm):
-    """An incident with its tactics as ticked boxes grouped by stage."""
+    """An incident with its tactics as ticked boxes grouped by stage.
+
+    The admin supplies the model and the fields (from its fieldsets).
+    """
 
     tactics = forms.MultipleChoiceField(
         choices=TACTIC_CHOICES,
-        widget=DefinitionCheckboxes(codebook.TACTICS),
+        widget=DefinitionCheckboxes(codebook.TACTICS, grouped=True),
         required=False,
         label="Tactics",
         help_text="Tick everything that was done. The stage is derived from the tactics when "
@@ -155,10 +163,6 @@ class IncidentForm(forms.ModelForm):
     )
     # Set per request by the admin: may this user publish?
     may_publish: ClassVar[bool] = True
-
-    class Meta:
-        model = Incident
-        fields = "__all__"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,7 +202,7 @@ class IncidentForm(forms.ModelForm):
 
 
 class PersonForm(forms.ModelForm):
-    """A person with the CAPE exile categories as ticked boxes."""
+    """A person with the CAPE exile categories as ticked boxes (model and fields: the admin)."""
 
     categories = forms.MultipleChoiceField(
         choices=codebook.EXILE_CATEGORIES.choices(),
@@ -208,10 +212,6 @@ class PersonForm(forms.ModelForm):
         help_text="CAPE's four overlapping profiles: tick every one that applies. Leave empty "
         "for relatives and perpetrators.",
     )
-
-    class Meta:
-        model = Person
-        fields = "__all__"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -239,7 +239,7 @@ def _live_rows(formset: BaseInlineFormSet) -> list[dict[str, Any]]:
         for form in formset.forms
         if not form.errors
         and getattr(form, "cleaned_data", None)
-        and not formset._should_delete_form(form)
+        and not form.cleaned_data.get("DELETE")
     ]
 
 

@@ -93,12 +93,21 @@ class Table:
     def tuples(self, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
         pairs = list(zip(self.attnames, self.converters, strict=True))
         defaults = self.defaults
+        # One import stamps every row with the same time: convert each distinct value once.
+        memo: dict[Any, Any] = {}
         out = []
         for row in rows:
             values = []
             for attname, conv in pairs:
                 value = row[attname] if attname in row else defaults[attname]
-                values.append(conv(value) if conv is not None and value is not None else value)
+                if conv is None or value is None:
+                    values.append(value)
+                elif conv is _datetime_sqlite:
+                    if value not in memo:
+                        memo[value] = conv(value)
+                    values.append(memo[value])
+                else:
+                    values.append(conv(value))
             out.append(tuple(values))
         return out
 
@@ -184,3 +193,12 @@ def fix_sequence(model: type[models.Model]) -> None:
         sql = f"""SELECT setval(pg_get_serial_sequence('"{name}"', 'id'),
                   (SELECT COALESCE(MAX("id"), 1) FROM "{name}"))"""  # noqa: S608
         cursor.execute(sql)
+
+
+def tune_for_bulk() -> None:
+    """Give SQLite a page cache big enough to keep the indexes of a large import in memory
+    (the default 2 MB makes every index insert a page read once tables outgrow it)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MB
+            cursor.execute("PRAGMA temp_store = MEMORY")

@@ -204,11 +204,8 @@ def guess_script(value: str) -> str:
     return "other"
 
 
-def _clean_text(value: Any) -> Any:
-    if isinstance(value, str):
-        # NFC so that a name typed with combining marks equals the precomposed spelling.
-        return unicodedata.normalize("NFC", value)
-    return value
+_KNOWN: dict[int, frozenset[str]] = {}
+_NFC = unicodedata.normalize
 
 
 def _fill(
@@ -217,30 +214,46 @@ def _fill(
     where: str,
     problems: list[tuple[str, str]],
 ) -> dict[str, Any]:
-    known = {name for name, _ in spec}
-    for key in raw:
-        if key not in known:
-            problems.append(
-                (f"{where}{key}", f"unknown field (known fields: {', '.join(sorted(known))})")
-            )
+    """The record with every field of `spec` present (defaults filled), text in NFC so that a
+    name typed with combining marks equals the precomposed spelling. This runs for every
+    record and child of an import, so it is written for speed."""
+    known = _KNOWN.get(id(spec))
+    if known is None:
+        known = _KNOWN[id(spec)] = frozenset(name for name, _ in spec)
+    if not known.issuperset(raw):
+        for key in raw:
+            if key not in known:
+                problems.append(
+                    (f"{where}{key}", f"unknown field (known fields: {', '.join(sorted(known))})")
+                )
     out: dict[str, Any] = {}
     for name, default in spec:
         value = raw.get(name, default)
-        if value is None and isinstance(default, str):
-            value = default
-        if isinstance(default, list) and value is None:
-            value = []
-        value = _clean_text(value)
-        if name in TEXT_FIELDS_STRIPPED and isinstance(value, str):
-            value = value.strip()
+        if value is None:
+            if default.__class__ is list:
+                value = []
+            elif default.__class__ is str:
+                value = default
+        elif value.__class__ is str:
+            if not value.isascii():
+                value = _NFC("NFC", value)
+            if name in TEXT_FIELDS_STRIPPED:
+                value = value.strip()
+        elif value is default and default.__class__ is list:
+            value = []  # never share the default list between records
         out[name] = value
     return out
+
+
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _ref(kind: str, value: Any) -> Any:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
+        return value
+    if _CANONICAL_UUID.match(value):
         return value
     return str(record_uuid(kind, value))
 
@@ -288,7 +301,7 @@ def normalise(
             )
         )
         return None, problems, refs
-    rec["id"] = str(record_uuid(kind, rid))
+    rec["id"] = _ref(kind, rid)
     if kind == "persons":
         _normalise_person(rec, problems)
     elif kind == "incidents":
