@@ -426,7 +426,7 @@ def _load(source: str, minimal_doc: dict[str, Any]) -> Batch:
     if source == "minimal":
         return interchange.parse_document(minimal_doc, "minimal.json")
     try:
-        batch = interchange.read(DEMO)
+        batch = interchange.parse_document(json.loads(DEMO.read_text("utf-8")), str(DEMO))
     except ImportFailed as exc:  # the demo is checked by test_cli; here it is only material
         pytest.skip(f"the demo file does not load: {exc.problems[:3]}")
     if batch.problems:
@@ -587,3 +587,26 @@ def test_coordinates_written_as_text_reimport_unchanged(minimal_doc):
         assert any("latitude" in str(p) for p in exc.problems)
         return
     assert apply(minimal_doc).changed == 0
+
+
+@pytest.mark.parametrize("block", [1, 7, 4096])
+def test_the_streaming_reader_reads_exactly_what_the_whole_document_parser_reads(
+    tmp_path, minimal_doc, block, monkeypatch
+):
+    """Records that straddle the reader's buffer boundary (down to one character a read) come
+    out the same as from parsing the whole document at once."""
+    from exiledb.ingest.interchange import JsonStream
+
+    minimal_doc["incidents"][0]["latitude"] = 37.913
+    minimal_doc["incidents"][0]["longitude"] = 69.784
+    text = json.dumps(minimal_doc, ensure_ascii=False, indent=1)
+    path = tmp_path / "doc.json"
+    path.write_text(text, encoding="utf-8")
+    expected = interchange.parse_document(json.loads(text), str(path))
+    monkeypatch.setattr(JsonStream, "BLOCK", block)
+    stream = interchange.read(path)
+    got: dict[str, list[Any]] = {kind: [] for kind in RECORD_TYPES}
+    for kind, items in stream.chunks(2):
+        got[kind] += [rec for rec, _index, _refs in items]
+    assert got == expected.records
+    assert stream.problems == expected.problems == []

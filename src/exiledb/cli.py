@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -98,16 +99,20 @@ def _run_import(
     from exiledb.ingest.writer import apply
 
     try:
-        batch = read(path, fmt, mapping)
-        total = sum(len(v) for v in batch.records.values())
-        if total > 2000 and not quiet:
+        source = read(path, fmt, mapping)
+        large = Path(path).is_dir() or Path(path).stat().st_size > 2_000_000
+        if large and not quiet and err.is_terminal:
             with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("importing", total=total)
-                summary = apply(
-                    batch, dry_run=dry_run, progress=lambda _kind, n: bar.advance(task, n)
-                )
+                task = bar.add_task("importing", total=1.0)
+
+                def tick(kind: str, _n: int) -> None:
+                    bar.update(
+                        task, completed=source.done_fraction, description=f"importing {kind}"
+                    )
+
+                summary = apply(source, dry_run=dry_run, progress=tick)
         else:
-            summary = apply(batch, dry_run=dry_run)
+            summary = apply(source, dry_run=dry_run)
     except ImportFailed as exc:
         for problem in exc.problems:
             err.print(str(problem), highlight=False, markup=False, soft_wrap=True)

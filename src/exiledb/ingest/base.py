@@ -9,9 +9,9 @@ Adding a format means adding one module with a `read(path) -> Batch` function.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 RECORD_TYPES = ("organizations", "sources", "persons", "relationships", "incidents")
 
@@ -52,6 +52,21 @@ class ImportFailed(Exception):
 
 
 Locator = Callable[[str], tuple[str, str]]
+Item = tuple[dict[str, Any], int, list[tuple[str, str, str, str]]]  # record, index, references
+
+
+class Source(Protocol):
+    """What the writer reads from: an in-memory Batch, or a stream such as JsonStream."""
+
+    file: str
+    problems: list[ImportProblem]
+
+    def chunks(self, size: int) -> Iterator[tuple[str, list[Item]]]: ...
+
+    @property
+    def done_fraction(self) -> float: ...
+
+    def problem(self, kind: str, index: int, field: str, message: str) -> ImportProblem: ...
 
 
 @dataclass
@@ -71,6 +86,30 @@ class Batch:
     refs: list[tuple[str, int, str, str, str, str]] = field(default_factory=list)
     # problems found while reading; the writer adds reference problems and refuses to write
     problems: list[ImportProblem] = field(default_factory=list)
+
+    def chunks(self, size: int) -> Iterator[tuple[str, list[Item]]]:
+        """The records a chunk at a time, each with its index and its references."""
+        refs: dict[tuple[str, int], list[tuple[str, str, str, str]]] = {}
+        for kind, index, *ref in self.refs:
+            refs.setdefault((kind, index), []).append(tuple(ref))  # type: ignore[arg-type]
+        total = sum(len(v) for v in self.records.values()) or 1
+        done = 0
+        for kind in RECORD_TYPES:
+            records = self.records[kind]
+            for start in range(0, len(records), size):
+                done += min(size, len(records) - start)
+                self._done = done / total
+                yield (
+                    kind,
+                    [
+                        (rec, i, refs.get((kind, i), []))
+                        for i, rec in enumerate(records[start : start + size], start)
+                    ],
+                )
+
+    @property
+    def done_fraction(self) -> float:
+        return getattr(self, "_done", 0.0)
 
     def problem(self, kind: str, index: int, field: str, message: str) -> ImportProblem:
         locate = self.origins.get((kind, index))

@@ -201,4 +201,3 @@ def tune_for_bulk() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MB
-            cursor.execute("PRAGMA temp_store = MEMORY")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from . import flat, interchange, tabular
-from .base import Batch, ImportFailed, ImportProblem
+from .base import ImportFailed, ImportProblem, Source
 from .tables import BY_NAME
 
-READERS = {
+READERS: dict[str, Callable[[Path], Source]] = {
     "json": interchange.read,
     "csv": tabular.read_csv,
     "xlsx": tabular.read_xlsx,
@@ -50,7 +51,7 @@ def detect(path: str | Path) -> str:
     )
 
 
-def read(path: str | Path, fmt: str = "auto", mapping: str | Path | None = None) -> Batch:
+def read(path: str | Path, fmt: str = "auto", mapping: str | Path | None = None) -> Source:
     """Read a file in any supported format into a batch (problems collected on it)."""
     p = Path(path)
     if not p.exists():

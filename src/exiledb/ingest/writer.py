@@ -18,7 +18,7 @@ from django.utils import timezone
 from exiledb.cases import models as m
 
 from . import bulk, serialize
-from .base import RECORD_TYPES, Batch, ImportFailed, ImportProblem, Summary
+from .base import RECORD_TYPES, ImportFailed, ImportProblem, Item, Source, Summary
 
 Progress = Callable[[str, int], None]
 
@@ -27,78 +27,145 @@ _CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lookups
 _BATCH = 2000
 
 
-def check_references(batch: Batch) -> list[ImportProblem]:
-    """Every reference must point to a record in the batch or in the database."""
-    in_batch = {kind: {r["id"] for r in batch.records[kind]} for kind in RECORD_TYPES}
-    missing: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
-    for _kind, _i, _field, target, uid, _raw in batch.refs:
-        if uid not in in_batch[target]:
-            missing[target].add(uid)
-    found: dict[str, set[str]] = {}
-    for target, uids in missing.items():
-        found[target] = set()
-        ids = list(uids)
+class _Loader:
+    """Checks and writes records a chunk at a time, so a million incidents stream through in
+    bounded memory. Writing stops at the first problem, but checking goes on to the end so that
+    every problem is reported; the transaction around it is rolled back if there is any."""
+
+    def __init__(self, batch: Source, ctx: _Context, progress: Progress | None, dry_run: bool):
+        self.batch = batch
+        self.ctx = ctx
+        self.progress = progress
+        self.summary = Summary(dry_run=dry_run)
+        self.problems: list[ImportProblem] = []
+        self.index: dict[str, dict[str, int]] = {kind: {} for kind in RECORD_TYPES}
+        self.pending: list[tuple[str, int, str, str, str, str]] = []
+        self.relationship_keys: dict[tuple[str, str, str], int] = {}
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.problems or self.batch.problems)
+
+    def add(self, kind: str, items: list[Item]) -> None:
+        seen = self.index[kind]
+        keep = []
+        for rec, index, refs in items:
+            uid = rec["id"]
+            if uid in seen:
+                first = self.batch.problem(kind, seen[uid], "id", "")
+                self.problems.append(
+                    self.batch.problem(
+                        kind,
+                        index,
+                        "id",
+                        f"duplicate id: also used at {first.file}:{first.location}",
+                    )
+                )
+                continue
+            seen[uid] = index
+            for field, target, tuid, raw in refs:
+                if tuid not in self.index[target]:
+                    self.pending.append((kind, index, field, target, tuid, raw))
+            if kind == "relationships":
+                key = (rec["person"], rec["kinship"], rec["other"])
+                if key in self.relationship_keys:
+                    first = self.batch.problem(kind, self.relationship_keys[key], "", "")
+                    self.problems.append(
+                        self.batch.problem(
+                            kind,
+                            index,
+                            "kinship",
+                            "the same relationship is already given at "
+                            f"{first.file}:{first.location}",
+                        )
+                    )
+                    continue
+                self.relationship_keys[key] = index
+            keep.append(rec)
+        if not self.failing:
+            self._write(kind, keep)
+        if self.progress:
+            self.progress(kind, len(items))
+
+    def _write(self, kind: str, records: list[dict[str, Any]]) -> None:
+        model = serialize.MODELS[kind]
+        ids = [r["id"] for r in records]
+        stored: set[str] = set()
         for start in range(0, len(ids), _CHUNK):
-            found[target].update(
+            stored.update(
                 str(pk)
-                for pk in serialize.MODELS[target]
-                .objects.filter(pk__in=ids[start : start + _CHUNK])
-                .values_list("pk", flat=True)
-            )
-    problems = []
-    for kind, i, field, target, uid, raw in batch.refs:
-        if uid in missing[target] and uid not in found[target]:
-            problems.append(
-                batch.problem(
-                    kind,
-                    i,
-                    field,
-                    f"dangling reference: no {target[:-1]} with id '{raw}' in this "
-                    "file or the database",
+                for pk in model.objects.filter(pk__in=ids[start : start + _CHUNK]).values_list(
+                    "pk", flat=True
                 )
             )
-    problems.extend(_check_unique_relationships(batch))
-    return problems
+        existing = serialize.records_by_id(kind, stored) if stored else {}
+        created, updated = [], []
+        for rec in records:
+            old = existing.get(rec["id"])
+            if old is None:
+                created.append(rec)
+            elif old != rec:
+                updated.append(rec)
+            else:
+                self.summary.unchanged[kind] += 1
+        self.summary.created[kind] += len(created)
+        self.summary.updated[kind] += len(updated)
+        if created:
+            _WRITERS[kind](created, False, self.ctx)
+        if updated:
+            _WRITERS[kind](updated, True, self.ctx)
 
-
-def _check_unique_relationships(batch: Batch) -> list[ImportProblem]:
-    seen: dict[tuple[Any, ...], int] = {}
-    problems = []
-    for i, rec in enumerate(batch.records["relationships"]):
-        key = (rec["person"], rec["kinship"], rec["other"])
-        if key in seen:
-            first = batch.problem("relationships", seen[key], "", "")
-            problems.append(
-                batch.problem(
-                    "relationships",
-                    i,
-                    "kinship",
-                    f"the same relationship is already given at {first.file}:{first.location}",
+    def finish(self) -> None:
+        """References to records neither in the file nor in the database are dangling."""
+        missing: dict[str, set[str]] = {kind: set() for kind in RECORD_TYPES}
+        for _kind, _i, _field, target, uid, _raw in self.pending:
+            if uid not in self.index[target]:
+                missing[target].add(uid)
+        for target, uids in missing.items():
+            ids = list(uids)
+            for start in range(0, len(ids), _CHUNK):
+                uids.difference_update(
+                    str(pk)
+                    for pk in serialize.MODELS[target]
+                    .objects.filter(pk__in=ids[start : start + _CHUNK])
+                    .values_list("pk", flat=True)
                 )
-            )
-        seen.setdefault(key, i)
-    return problems
+        for kind, i, field, target, uid, raw in self.pending:
+            if uid in missing[target]:
+                self.problems.append(
+                    self.batch.problem(
+                        kind,
+                        i,
+                        field,
+                        f"dangling reference: no {target[:-1]} with id '{raw}' in "
+                        "this file or the database",
+                    )
+                )
 
 
 def apply(
-    batch: Batch,
+    batch: Source,
     *,
     dry_run: bool = False,
     user: Any = None,
     reason: str = "",
     progress: Progress | None = None,
 ) -> Summary:
-    """Validate references, then write the batch atomically. Raise ImportFailed on problems."""
-    problems = batch.problems + check_references(batch)
-    if problems:
-        raise ImportFailed(problems)
-    summary = Summary(dry_run=dry_run)
-    reason = reason or f"import {batch.file}"
+    """Check and write a batch (or a streaming source) atomically.
+
+    Raise ImportFailed with every problem found; nothing is stored then, nor on a dry run.
+    """
+    ctx = _Context(timezone.now(), user, reason or f"import {batch.file}")
+    loader = _Loader(batch, ctx, progress, dry_run)
     bulk.tune_for_bulk()
     try:
         with transaction.atomic():
-            for kind in RECORD_TYPES:
-                _apply_kind(batch, kind, summary, user, reason, progress)
+            for kind, items in batch.chunks(_BATCH):
+                loader.add(kind, items)
+            loader.finish()
+            problems = batch.problems + loader.problems
+            if problems:
+                raise ImportFailed(problems)
             for model in _CHILD_MODELS:
                 bulk.fix_sequence(model)
             if dry_run:
@@ -115,44 +182,7 @@ def apply(
         raise ImportFailed(
             [ImportProblem(batch.file, "", f"database error ({exc}); nothing was stored")]
         ) from None
-    return summary
-
-
-def _apply_kind(
-    batch: Batch, kind: str, summary: Summary, user: Any, reason: str, progress: Progress | None
-) -> None:
-    records = batch.records[kind]
-    if not records:
-        return
-    model = serialize.MODELS[kind]
-    existing: dict[str, dict[str, Any]] = {}
-    if model.objects.exists():
-        existing = serialize.records_by_id(kind, [r["id"] for r in records])
-    created, updated = [], []
-    for rec in records:
-        old = existing.get(rec["id"])
-        if old is None:
-            created.append(rec)
-        elif old != rec:
-            updated.append(rec)
-        else:
-            summary.unchanged[kind] += 1
-    summary.created[kind] = len(created)
-    summary.updated[kind] = len(updated)
-    writer = _WRITERS[kind]
-    ctx = _Context(timezone.now(), user, reason)
-    for start in range(0, len(created), _BATCH):
-        chunk = created[start : start + _BATCH]
-        writer(chunk, False, ctx)
-        if progress:
-            progress(kind, len(chunk))
-    for start in range(0, len(updated), _BATCH):
-        chunk = updated[start : start + _BATCH]
-        writer(chunk, True, ctx)
-        if progress:
-            progress(kind, len(chunk))
-    if progress and summary.unchanged[kind]:
-        progress(kind, summary.unchanged[kind])
+    return loader.summary
 
 
 # --- writing ----------------------------------------------------------------------------------
