@@ -540,22 +540,32 @@ class FlatSheet:
                 value = self._convert(f, value)
             if value is not None:
                 inc[f] = value
+        if "place_precision" not in inc:
+            # a sheet names a place or a region: say exactly that much, never more
+            inc["place_precision"] = (
+                "city" if inc.get("place") else "region" if inc.get("region") else "country"
+            )
         exile_name = self.get("relative_of")
         exile_id = None
         categories = _categories(self.get("target_category"), self.sep)
         origin = inc.get("origin_country", "")
+        target_origin = self.get("target_origin")
+        exile_origin = country_code(str(target_origin)) if target_origin else origin
         if exile_name or self.get("relative_of_id"):
             exile_id = self.person(
                 str(exile_name or ""),
                 "relative_of_id",
                 "relative_of",
-                {"categories": categories, "origin_country": origin},
+                {"categories": categories, "origin_country": exile_origin},
             )
         involvements: list[dict[str, Any]] = []
         target_names = []
         for name in _split(self.get("target"), self.sep):
             pid = self.person(
-                name, "target_id", "target", {"categories": categories, "origin_country": origin}
+                name,
+                "target_id",
+                "target",
+                {"categories": categories, "origin_country": exile_origin},
             )
             if pid:
                 involvements.append({"person": pid, "role": "target"})

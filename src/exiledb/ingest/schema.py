@@ -205,6 +205,7 @@ def guess_script(value: str) -> str:
 
 
 _KNOWN: dict[int, frozenset[str]] = {}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NFC = unicodedata.normalize
 
 
@@ -237,6 +238,18 @@ def _fill(
         elif value.__class__ is str:
             if not value.isascii():
                 value = _NFC("NFC", value)
+            if not value.isprintable():
+                # one line-ending convention in every format; no invisible control characters
+                # (they break spreadsheets and are refused by PostgreSQL)
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
+                bad = _CONTROL.search(value)
+                if bad:
+                    problems.append(
+                        (
+                            f"{where}{name}",
+                            f"contains the control character U+{ord(bad.group()):04X}; remove it",
+                        )
+                    )
             if name in TEXT_FIELDS_STRIPPED:
                 value = value.strip()
         elif value is default and default.__class__ is list:

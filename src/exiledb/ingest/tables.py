@@ -333,14 +333,17 @@ VIEWS = ("incidents_flat", "codebook", "README")
 
 
 def neutralise(value: Any) -> Any:
-    """Defuse spreadsheet formula injection: '=HYPERLINK(...)' is written as "'=HYPERLINK(...)"."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Defuse spreadsheet formula injection: '=HYPERLINK(...)' is written as "'=HYPERLINK(...)".
+
+    A value that itself starts with an apostrophe gets one more, so that reading back strips
+    exactly what writing added."""
+    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
         return "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
+    if value.startswith("'") and value[1:2] and value[1:2] in (*FORMULA_START, "'"):
         return value[1:]
     return value
 
@@ -412,7 +415,7 @@ class CellError(ValueError):
     pass
 
 
-def parse_cell(col: Column, value: Any) -> Any:
+def parse_cell(col: Column, value: Any, raw: bool = False) -> Any:
     """A spreadsheet cell (text, or a number/date from XLSX) as the canonical value."""
     if value is None:
         return None
@@ -432,7 +435,9 @@ def parse_cell(col: Column, value: Any) -> Any:
                 raise CellError(f"'{value}' is not a whole number")
             return int(value) if col.type == "integer" else str(int(value))
         value = str(int(value)) if float(value) == int(value) else str(value)
-    text = unneutralise(str(value)).strip() if col.type != "string" else unneutralise(str(value))
+    text = str(value) if raw else unneutralise(str(value))
+    if col.type != "string":
+        text = text.strip()
     if text == "":
         return None
     if col.type == "boolean":
@@ -467,6 +472,7 @@ class Sheet:
     table: Table
     header: list[str]
     rows: Rows
+    raw: bool = False  # values written as stored (data packages): no formula neutralisation
 
 
 def check_header(sheet: Sheet) -> list[ImportProblem]:
@@ -561,6 +567,7 @@ def assemble(sheets: list[Sheet], batch: Batch) -> None:
             value_col = table.columns[-1].name if table.scalar else ""
             entry[1][f"{table.child}[{len(items)}]"] = (sheet.file, rownum, value_col)
             items.append(item[""] if table.scalar else item)
+    _keep_stored_children(parents, {s.table.name for s in sheets})
     for table in TABLES:
         if table.child:
             continue
@@ -568,6 +575,30 @@ def assemble(sheets: list[Sheet], batch: Batch) -> None:
         for rid in order[table.kind]:
             raw, origins, _ = parents[table.kind][rid]
             add_record(batch, table.kind, raw, _locator(origins, table), seen)
+
+
+def _keep_stored_children(parents: dict[str, dict[str, Any]], supplied: set[str]) -> None:
+    """A file with persons.csv but no names.csv says nothing about names: stored persons keep
+    the spellings (and other child rows) the file does not give, instead of losing them."""
+    from .base import record_uuid
+    from .serialize import records_by_id
+
+    for kind, records in parents.items():
+        missing = [
+            t.child
+            for t in TABLES
+            if t.child
+            and t.name not in supplied
+            and (t.kind == kind or (t.name == "citations" and kind in CITATION_PARENTS.values()))
+        ]
+        if not missing or not records:
+            continue
+        uuids = {str(record_uuid(kind, rid)): rid for rid in records if isinstance(rid, str)}
+        for uid, stored in records_by_id(kind, list(uuids)).items():
+            raw = records[uuids[uid]][0]
+            for child in missing:
+                if child in stored and child not in raw:
+                    raw[child] = stored[child]
 
 
 def _owner(
@@ -611,7 +642,7 @@ def _convert(
         if col.derived or col.name not in cells:
             continue
         try:
-            value = parse_cell(col, cells[col.name])
+            value = parse_cell(col, cells[col.name], sheet.raw)
         except CellError as exc:
             batch.problems.append(ImportProblem(sheet.file, f"{rownum}:{col.name}", str(exc)))
             ok = False

@@ -256,7 +256,9 @@ def read_datapackage(path: str | Path) -> Batch:
                 raise ImportFailed(
                     [ImportProblem(file_label, "", "resource file missing")]
                 ) from None
-            sheets.append(_sheet_from_csv(_decode(data, file_label), file_label, BY_NAME[name]))
+            sheet = _sheet_from_csv(_decode(data, file_label), file_label, BY_NAME[name])
+            sheet.raw = True  # data packages carry values exactly as stored
+            sheets.append(sheet)
 
     if p.is_dir():
         load(lambda rel: (p / rel).read_bytes(), str(p))
