@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -102,6 +103,8 @@ class Table:
                 value = row[attname] if attname in row else defaults[attname]
                 if conv is None or value is None:
                     values.append(value)
+                elif conv is _uuid_sqlite and value.__class__ is str:
+                    values.append(value.replace("-", ""))
                 elif conv is _datetime_sqlite:
                     if value not in memo:
                         memo[value] = conv(value)
@@ -111,25 +114,38 @@ class Table:
             out.append(tuple(values))
         return out
 
-    def insert(self, rows: Sequence[Row]) -> None:
+    def insert(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+        """Insert rows; return them as written (converted), for their history rows."""
         if not rows:
-            return
+            return []
         data = self.tuples(rows)
-        cols = ", ".join(f'"{c}"' for c in self.columns)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-                # COPY bypasses Django's wrapper: translate psycopg's errors into Django's.
-                with (
-                    connection.wrap_database_errors,
-                    raw.copy(f'COPY "{self.name}" ({cols}) FROM STDIN') as copy,
-                ):
-                    for values in data:
-                        copy.write_row(values)
-            else:
-                marks = ", ".join(["%s"] * len(self.columns))
-                sql = f'INSERT INTO "{self.name}" ({cols}) VALUES ({marks})'  # noqa: S608
-                cursor.executemany(sql, data)
+        write(self.name, self.columns, data)
+        return data
+
+    def insert_history(
+        self, data: list[tuple[Any, ...]], kind: str, when: Any, user_id: Any, reason: str
+    ) -> None:
+        """History rows for rows just written by `insert`, reusing their converted values.
+
+        History ids are random 128-bit keys written as hex: they need to be unique, not to
+        carry uuid4's version bits, and one urandom call serves the whole chunk."""
+        if not data:
+            return
+        hmodel = self.model.history.model  # type: ignore[attr-defined]
+        if connection.vendor == "sqlite":
+            when = _datetime_sqlite(when)
+        ids = os.urandom(16 * len(data)).hex()
+        tail = (when, reason, kind, user_id)
+        rows = [values + (ids[n * 32 : n * 32 + 32], *tail) for n, values in enumerate(data)]
+        columns = [
+            *self.columns,
+            "history_id",
+            "history_date",
+            "history_change_reason",
+            "history_type",
+            "history_user_id",
+        ]
+        write(hmodel._meta.db_table, columns, rows)
 
     def update(self, rows: Sequence[Row], keep: Iterable[str] = ()) -> None:
         """UPDATE every column but the key (and `keep`) from full rows."""
@@ -156,6 +172,25 @@ class Table:
             data.append(values)
         with connection.cursor() as cursor:
             sql = f'UPDATE "{self.name}" SET {sets} WHERE "{pk.column}" = %s'  # noqa: S608
+            cursor.executemany(sql, data)
+
+
+def write(name: str, columns: list[str], data: list[tuple[Any, ...]]) -> None:
+    """Rows of converted values into a table: executemany on SQLite, COPY on PostgreSQL."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            # COPY bypasses Django's wrapper: translate psycopg's errors into Django's.
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy,
+            ):
+                for values in data:
+                    copy.write_row(values)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f'INSERT INTO "{name}" ({cols}) VALUES ({marks})'  # noqa: S608
             cursor.executemany(sql, data)
 
 

@@ -574,10 +574,11 @@ def data_version() -> str:
 
     parts = []
     for model in apps.get_app_config("cases").get_models():
+        manager = model._default_manager
         if model.__name__.startswith("Historical"):
-            agg = model.objects.aggregate(n=Count("pk"), last=Max("history_date"))
+            agg = manager.aggregate(n=Count("pk"), last=Max("history_date"))
         else:
-            agg = model.objects.aggregate(n=Count("pk"), last=Count("pk"))
+            agg = manager.aggregate(n=Count("pk"), last=Count("pk"))
         parts.append(f"{model.__name__}:{agg['n']}:{agg['last']}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

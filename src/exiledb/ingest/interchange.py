@@ -260,7 +260,7 @@ class JsonStream:
             for kind, items in self._chunks_here(size):
                 ids = self.raw_ids[kind][sent[kind] :]
                 sent[kind] = len(self.raw_ids[kind])
-                queue.put(("chunk", kind, items, ids, self.problems[reported:]))
+                queue.put(("chunk", kind, items, ids, self.problems[reported:], self.bytes_read))
                 reported = len(self.problems)
             rest = {kind: self.raw_ids[kind][sent[kind] :] for kind in RECORD_TYPES}
             queue.put(("done", rest, self.problems[reported:], self.bytes_read))
@@ -295,12 +295,9 @@ class JsonStream:
                     self.problems.extend(message[2])
                     self.bytes_read = message[3]
                     return
-                _, kind, items, ids, problems = message
+                _, kind, items, ids, problems, self.bytes_read = message
                 self.raw_ids[kind].extend(ids)
                 self.problems.extend(problems)
-                self.bytes_read = min(
-                    self.size, self.bytes_read + sum(len(str(r)) for r, _i, _refs in items)
-                )
                 yield kind, items
         finally:
             if child.is_alive():
