@@ -575,7 +575,7 @@ def data_version() -> str:
     parts = []
     for model in apps.get_app_config("cases").get_models():
         manager = model._default_manager
-        if model.__name__.startswith("Historical"):
+        if any(f.name == "history_date" for f in model._meta.fields):
             agg = manager.aggregate(n=Count("pk"), last=Max("history_date"))
         else:
             agg = manager.aggregate(n=Count("pk"), last=Count("pk"))
