@@ -125,6 +125,31 @@ def personas(db) -> dict[str, Any]:
     return users
 
 
+def signed_in(client: Any, user: Any, second_factor: bool = True) -> Any:
+    """Sign a test client in as `user`, having passed the second factor (as editors and admins
+    must) unless told otherwise."""
+    if user is None:
+        client.logout()
+        return client
+    client.force_login(user)
+    if second_factor:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test authenticator", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def sign_in():
+    return signed_in
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
     """Run the real `exiledb` command in a subprocess, on a database of its own.

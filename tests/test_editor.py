@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import signed_in
 from django.urls import reverse
 
 from exiledb.cases.models import Incident, IncidentTactic, Person, Source
@@ -45,7 +46,7 @@ def data(minimal_doc: dict[str, Any]) -> dict[str, Any]:
 
 def login(client: Any, user: Any) -> None:
     if user is not None:
-        client.force_login(user)
+        signed_in(client, user)
 
 
 def inline(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def test_it_keeps_staff_without_a_role_out(client, personas, data):
     from django.contrib.auth import get_user_model
 
     staff = get_user_model().objects.create_user("no-role", is_staff=True)
-    client.force_login(staff)
+    signed_in(client, staff)
     for url in (reverse("admin:index"), CHANGELIST, ADD):
         response = client.get(url)
         assert response.status_code == 302
@@ -199,7 +200,7 @@ def test_it_keeps_staff_without_a_role_out(client, personas, data):
 
 
 def test_the_index_groups_cases_apart_from_evidence(client, personas):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.get(reverse("admin:index"))
     sections = [app["name"] for app in response.context["app_list"]]
     assert sections[:2] == ["Cases", "Evidence and organisations"]
@@ -214,7 +215,7 @@ def test_the_index_groups_cases_apart_from_evidence(client, personas):
 
 @pytest.mark.parametrize("model", ["incident", "person", "relationship", "source", "organization"])
 def test_every_editor_page_renders_for_an_editor(client, personas, data, model):
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     for url in (
         reverse(f"admin:cases_{model}_changelist"),
         reverse(f"admin:cases_{model}_add"),
@@ -224,7 +225,7 @@ def test_every_editor_page_renders_for_an_editor(client, personas, data, model):
 
 
 def test_the_history_of_an_incident_is_browsable(client, personas, data):
-    client.force_login(personas["viewer"])
+    signed_in(client, personas["viewer"])
     url = reverse("admin:cases_incident_history", args=[data["incident"].pk])
     response = client.get(url)
     assert response.status_code == 200
@@ -233,12 +234,12 @@ def test_the_history_of_an_incident_is_browsable(client, personas, data):
 
 def test_a_coder_may_not_delete_and_a_viewer_may_not_change(client, personas, data):
     incident = data["incident"]
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     assert client.get(reverse("admin:cases_incident_delete", args=[incident.pk])).status_code == 403
-    client.force_login(personas["viewer"])
+    signed_in(client, personas["viewer"])
     change_url = reverse("admin:cases_incident_change", args=[incident.pk])
     assert client.post(change_url, incident_post()).status_code == 403
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     assert client.get(reverse("admin:cases_incident_delete", args=[incident.pk])).status_code == 200
 
 
@@ -246,7 +247,7 @@ def test_a_coder_may_not_delete_and_a_viewer_may_not_change(client, personas, da
 
 
 def test_a_coder_cannot_publish(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     offered = client.get(ADD).context["adminform"].form.fields["review_status"].widget.choices
     assert "published" not in [code for code, _ in offered]
 
@@ -260,7 +261,7 @@ def test_a_coder_cannot_publish(client, personas, data):
 
 
 def test_an_editor_can_publish(client, personas, data):
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     response = client.post(
         ADD, incident_post(review_status="published", citations=[citation(data["source"])])
     )
@@ -272,7 +273,7 @@ def test_an_editor_can_publish(client, personas, data):
 
 def test_a_coder_keeps_an_already_published_incident_published(client, personas, data):
     incident = data["incident"]
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     form = (
         client.get(reverse("admin:cases_incident_change", args=[incident.pk]))
         .context["adminform"]
@@ -288,7 +289,7 @@ def test_a_coder_keeps_an_already_published_incident_published(client, personas,
 def test_a_proxy_incident_without_a_linked_relative_is_refused_and_nothing_is_stored(
     client, personas, data
 ):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     before = (Incident.objects.count(), IncidentTactic.objects.count())
     response = client.post(
         ADD,
@@ -306,7 +307,7 @@ def test_a_proxy_incident_without_a_linked_relative_is_refused_and_nothing_is_st
 
 
 def test_a_proxy_incident_with_a_linked_relative_is_stored_at_stage_1(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.post(
         ADD,
         incident_post(
@@ -324,7 +325,7 @@ def test_a_proxy_incident_with_a_linked_relative_is_stored_at_stage_1(client, pe
 
 
 def test_a_targeted_relative_needs_the_exile_as_a_row_error(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.post(
         ADD,
         incident_post(
@@ -339,7 +340,7 @@ def test_a_targeted_relative_needs_the_exile_as_a_row_error(client, personas, da
 
 
 def test_a_published_incident_without_a_citation_is_refused(client, personas, data):
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     before = Incident.objects.count()
     response = client.post(ADD, incident_post(review_status="published"))
     assert response.status_code == 200
@@ -349,7 +350,7 @@ def test_a_published_incident_without_a_citation_is_refused(client, personas, da
 
 def test_an_unchanged_published_proxy_incident_saves_and_loses_no_rows(client, personas, data):
     incident = data["incident"]
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     url = reverse("admin:cases_incident_change", args=[incident.pk])
     response = client.post(url, unchanged_post(client.get(url)))
     assert response.status_code == 302, all_errors(response)
@@ -361,7 +362,7 @@ def test_an_unchanged_published_proxy_incident_saves_and_loses_no_rows(client, p
 
 def test_removing_the_last_citation_of_a_published_incident_is_refused(client, personas, data):
     incident = data["incident"]
-    client.force_login(personas["editor"])
+    signed_in(client, personas["editor"])
     url = reverse("admin:cases_incident_change", args=[incident.pk])
     post = unchanged_post(client.get(url))
     post["citations-0-DELETE"] = "on"
@@ -372,7 +373,7 @@ def test_removing_the_last_citation_of_a_published_incident_is_refused(client, p
 
 
 def test_the_model_rules_show_as_field_errors(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.post(
         ADD, incident_post(place_precision="city", date="2017-02-30", date_end="2016")
     )
@@ -383,7 +384,7 @@ def test_the_model_rules_show_as_field_errors(client, personas, data):
 
 
 def test_an_incident_needs_a_tactic(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.post(ADD, incident_post(tactics=[]))
     assert response.status_code == 200
     assert "at least one tactic is required" in str(
@@ -395,7 +396,7 @@ def test_an_incident_needs_a_tactic(client, personas, data):
 
 
 def test_adding_an_incident_with_tactics_derives_its_stage(client, personas, data):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     response = client.post(ADD, incident_post(tactics=["interpol_notice", "detention_abroad"]))
     assert response.status_code == 302, all_errors(response)
     stored = Incident.objects.get(title="Detained in Moscow on a Red Notice")
@@ -412,7 +413,7 @@ def test_adding_an_incident_with_tactics_derives_its_stage(client, personas, dat
 
 
 def test_the_tactics_are_grouped_by_stage_with_codebook_labels(client, personas):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     html = client.get(ADD).content.decode()
     for heading in (
         "Stage 1: on notice",
@@ -425,7 +426,7 @@ def test_the_tactics_are_grouped_by_stage_with_codebook_labels(client, personas)
 
 
 def test_a_required_country_starts_empty_instead_of_on_the_first_country(client, personas):
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     form = client.get(ADD).context["adminform"].form
     for name in ("country", "origin_country"):
         assert form[name].value() in ("", None)
@@ -435,7 +436,7 @@ def test_a_required_country_starts_empty_instead_of_on_the_first_country(client,
 
 
 def test_the_tactic_filter_uses_codebook_labels(client, personas, data):
-    client.force_login(personas["viewer"])
+    signed_in(client, personas["viewer"])
     response = client.get(CHANGELIST + "?tactics__tactic=proxy_mob")
     assert response.context["cl"].result_count == 1
     assert "Mob at the family home (proxy)" in response.content.decode()
@@ -447,14 +448,14 @@ def test_the_tactic_filter_uses_codebook_labels(client, personas, data):
 
 @pytest.mark.parametrize("spelling", ["Khodoydodova", "Худойдодова"])
 def test_the_person_search_finds_every_spelling(client, personas, data, spelling):
-    client.force_login(personas["viewer"])
+    signed_in(client, personas["viewer"])
     response = client.get(reverse("admin:cases_person_changelist"), {"q": spelling})
     assert [p.display_name for p in response.context["cl"].result_list] == ["Shabnam Khudoydodova"]
 
 
 def test_the_person_form_writes_the_ticked_categories(client, personas, data):
     exile = data["exile"]
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     url = reverse("admin:cases_person_change", args=[exile.pk])
     names = sorted(exile.names.values_list("value", flat=True))
     page = client.get(url)
@@ -477,7 +478,7 @@ def test_the_person_form_writes_the_ticked_categories(client, personas, data):
 def test_confidential_fields_are_shown_to_editors_and_admins_only(
     client, personas, data, persona, shown
 ):
-    client.force_login(personas[persona])
+    signed_in(client, personas[persona])
     person_page = client.get(reverse("admin:cases_person_change", args=[data["exile"].pk]))
     incident_page = client.get(reverse("admin:cases_incident_change", args=[data["incident"].pk]))
     assert person_page.status_code == incident_page.status_code == 200
@@ -492,7 +493,7 @@ def test_confidential_fields_are_shown_to_editors_and_admins_only(
 
 def test_a_coder_saving_a_person_leaves_the_confidential_fields_alone(client, personas, data):
     exile = data["exile"]
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     url = reverse("admin:cases_person_change", args=[exile.pk])
     page = client.get(url)
     assert "contact_details" not in page.context["adminform"].form.fields
@@ -512,7 +513,7 @@ def test_the_history_hides_confidential_changes_from_uncleared_roles(
     exile = data["exile"]
     exile.confidential_notes = "moved to a safe house"
     exile.save()
-    client.force_login(personas[persona])
+    signed_in(client, personas[persona])
     response = client.get(reverse("admin:cases_person_history", args=[exile.pk]))
     assert response.status_code == 200
     assert ("moved to a safe house" in response.content.decode()) is shown
@@ -522,9 +523,9 @@ def test_old_versions_can_be_read_but_not_reverted(client, personas, data):
     exile = data["exile"]
     version = exile.history.earliest()
     url = reverse("admin:cases_person_simple_history", args=[exile.pk, version.history_id])
-    client.force_login(personas["coder"])
+    signed_in(client, personas["coder"])
     page = client.get(url)
     assert page.status_code == 200
     assert SECRET_CONTACT not in page.content.decode()
-    client.force_login(personas["admin"])
+    signed_in(client, personas["admin"])
     assert client.post(url, {"display_name": "x"}).status_code == 403

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import signed_in
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection
@@ -718,7 +719,7 @@ def test_every_download_is_the_public_export_whoever_asks(
 ):
     load_doc(canary_doc())
     if personas[persona] is not None:
-        client.force_login(personas[persona])
+        signed_in(client, personas[persona])
     for fmt, content_type in CONTENT_TYPES.items():
         response = client.get(reverse("download", args=[fmt]))
         assert response.status_code == 200, fmt

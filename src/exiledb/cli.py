@@ -222,6 +222,16 @@ def export(
 
     try:
         result = run_export(fmt.value, audience.value, out)
+        from exiledb.access import audit
+
+        audit.record(
+            None,
+            "export",
+            audience=audience.value,
+            format=fmt.value,
+            path=str(out),
+            username=f"cli:{os.environ.get('USER', '')}",
+        )
     except ExportError as exc:
         raise fail(str(exc)) from None
     if out != "-":
@@ -249,12 +259,14 @@ def stats(
     Example: exiledb stats --json --audience public
     """
     _setup()
-    from exiledb.access.policy import visible_incidents
+    from exiledb.access.policy import visible_incidents, visible_persons
     from exiledb.analysis import stats as analysis
     from exiledb.vocab import COUNTRIES, codebook
 
-    qs = visible_incidents(None) if audience is Audience.public else None
-    figures = analysis.compute(qs)
+    if audience is Audience.public:
+        figures = analysis.compute(visible_incidents(None), visible_persons(None))
+    else:
+        figures = analysis.compute()
     if as_json:
         typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
@@ -374,6 +386,82 @@ def user_add(
         )
         user.groups.add(Group.objects.get(name=role.value))
     out.print(f"Created {role.value} '{name}'.")
+
+
+audit_app = typer.Typer(help="The audit log of reads and exports.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+@handles_errors
+def audit_verify() -> None:
+    """Check the audit log's hash chain: exit 1 and name the first broken event if any event
+    was changed, removed or inserted.
+
+    Example: exiledb audit verify
+    """
+    _setup()
+    from exiledb.access import audit
+
+    result = audit.verify()
+    if not result.ok:
+        raise fail(
+            f"the audit log is broken at event {result.first_bad}: {result.reason} "
+            f"({result.checked} events before it are intact)"
+        )
+    out.print(f"The audit log is intact: {result.checked} events checked.")
+
+
+@app.command()
+@handles_errors
+def redact(
+    person: Annotated[str, typer.Argument(help="The person's UUID (as in the editor's URL).")],
+    note: Annotated[str, typer.Option(help="What was asked, for the internal record.")] = "",
+) -> None:
+    """Honour a removal request: remove a person from all public output (pages, API, public
+    exports, future editions), keeping the internal record and recording the request.
+
+    Example: exiledb redact 3f1c0b9e-5b7d-4d0e-8f6a-2a9d1c7e4b21 --note "asked by e-mail"
+    """
+    _setup()
+    import uuid as uuidlib
+
+    from exiledb.access.redaction import redact as run_redact
+    from exiledb.cases.models import Person
+
+    try:
+        target = Person.objects.get(pk=uuidlib.UUID(person))
+    except (ValueError, Person.DoesNotExist):
+        raise fail(f"no person with id '{person}'") from None
+    run_redact(target, None, note=note)
+    out.print(f"Removed '{target.display_name}' from public output; the request is recorded.")
+
+
+@user_app.command("otp-reset")
+@handles_errors
+def user_otp_reset(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Remove an account's authenticator and recovery codes (a lost phone): at the next sign-in
+    the account sets up a new second factor.
+
+    Example: exiledb user otp-reset amina
+    """
+    _setup()
+    from django.contrib.auth import get_user_model
+    from django_otp import devices_for_user
+
+    from exiledb.access import audit
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise fail(f"no user named '{name}'")
+    removed = 0
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+        removed += 1
+    audit.record(
+        None, "otp_enrolled", user, username=f"cli:{os.environ.get('USER', '')}", reset=True
+    )
+    out.print(f"Removed {removed} second-factor device(s) of '{name}'.")
 
 
 def main() -> None:

@@ -67,13 +67,16 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "exiledb.editor.apps.EditorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "exiledb.cases",
     "exiledb.access",
     "exiledb.editor",
@@ -87,9 +90,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "exiledb.access.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "exiledb.urls"
@@ -163,6 +168,11 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 
 LOGIN_URL = "/editor/login/"
+# Failed sign-ins are counted and lock the name or address out for a while (access/auth.py).
+AUTHENTICATION_BACKENDS = ["exiledb.access.auth.LockoutBackend"]
+OTP_TOTP_ISSUER = "exiledb"
+SESSION_COOKIE_AGE = 8 * 3600  # a working day; then sign in again
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Cookies and headers: safe defaults; the Secure flags follow EXILEDB_HTTPS.
 HTTPS = _flag("EXILEDB_HTTPS")

@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from exiledb.cases.models import (
     Incident,
+    Involvement,
     Name,
     Organization,
     Person,
@@ -44,8 +45,83 @@ CONFIDENTIAL_FIELDS = {
 }
 
 
-def is_staff_reader(user: Any) -> bool:
-    return role_of(user) is not None
+# --- who may do what ---------------------------------------------------------------------------
+
+CLEARED_ROLES = frozenset({"editor", "admin"})  # see confidential records and fields
+PUBLISHING_ROLES = frozenset({"editor", "admin"})
+DELETING_ROLES = frozenset({"editor", "admin"})
+SECOND_FACTOR_ROLES = frozenset({"editor", "admin"})  # must sign in with a second factor
+_CACHE = "_exiledb_role"
+
+
+def role(user: Any) -> str | None:
+    """The user's role, looked up once per request (admin pages ask dozens of times)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, _CACHE):
+        setattr(user, _CACHE, role_of(user))
+    found: str | None = getattr(user, _CACHE)
+    return found
+
+
+def has_role(user: Any) -> bool:
+    """Staff accounts without a role see nothing beyond what the public sees."""
+    return role(user) is not None
+
+
+is_staff_reader = has_role
+
+
+def may_publish(user: Any) -> bool:
+    return role(user) in PUBLISHING_ROLES
+
+
+def may_delete(user: Any) -> bool:
+    return role(user) in DELETING_ROLES
+
+
+def may_see_confidential(user: Any) -> bool:
+    """Editors and admins, and anyone granted access.view_confidential by name."""
+    if role(user) in CLEARED_ROLES:
+        return True
+    return has_role(user) and bool(user.has_perm("access.view_confidential"))
+
+
+def needs_second_factor(user: Any) -> bool:
+    return role(user) in SECOND_FACTOR_ROLES
+
+
+# Fields that hold material about informants and families: only cleared roles see them, and
+# the public never does.
+CONFIDENTIAL_FIELDS_BY_MODEL: dict[type[Model], tuple[str, ...]] = {
+    Person: ("contact_details", "confidential_notes"),
+    Incident: ("confidential_notes",),
+}
+
+
+def hidden_fields(model: type[Model], user: Any) -> tuple[str, ...]:
+    """The confidential fields of `model` that `user` may not see (empty when cleared)."""
+    if may_see_confidential(user):
+        return ()
+    fields = CONFIDENTIAL_FIELDS_BY_MODEL.get(model, ())
+    if model.__name__ == "RemovalRequest":
+        fields = ("requester", "details")
+    return fields
+
+
+def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """Staff querysets: uncleared roles never get confidential records, nor child rows that
+    point at confidential persons or sources (a citation would show an interview's title)."""
+    if may_see_confidential(user):
+        return queryset
+    model = queryset.model
+    names = {f.name for f in model._meta.get_fields()}
+    if "visibility" in names:
+        queryset = queryset.exclude(visibility="confidential")
+    for fk in ("person", "other", "linked_exile", "source"):
+        if fk in names and model._meta.get_field(fk).is_relation:
+            queryset = queryset.exclude(**{f"{fk}__visibility": "confidential"})
+    return queryset
 
 
 def published_incidents() -> QuerySet[Incident]:
@@ -54,10 +130,18 @@ def published_incidents() -> QuerySet[Incident]:
 
 
 def visible_incidents(user: Any = None) -> QuerySet[Incident]:
-    """Incidents the user may see: published public ones for the public, all for staff."""
-    if user is not None and is_staff_reader(user):
-        return Incident.objects.all()
+    """Incidents the user may see: published public ones for the public; for staff, all but
+    confidential ones unless cleared."""
+    if has_role(user):
+        return visible(Incident.objects.all(), user)
     return published_incidents()
+
+
+def visible_persons(user: Any = None) -> QuerySet[Person]:
+    """Persons the user may see (for counting cases and relatives, and for search)."""
+    if has_role(user):
+        return visible(Person.objects.all(), user)
+    return Publication.public_persons(published_incidents())
 
 
 def _kinship_label(code: str) -> str:
@@ -71,16 +155,21 @@ class Publication:
     and how each person is shown; `transform` turns a canonical record into its public form.
     """
 
-    def __init__(self) -> None:
-        incidents = published_incidents()
-        self.person_qs = (
-            Person.objects.filter(visibility=PUBLIC)
+    @staticmethod
+    def public_persons(incidents: QuerySet[Incident]) -> QuerySet[Person]:
+        """Public, unredacted persons who take part in a published incident."""
+        return (
+            Person.objects.filter(visibility=PUBLIC, redacted=False)
             .filter(
                 Q(involvements__incident__in=incidents)
                 | Q(proxy_involvements__incident__in=incidents)
             )
             .distinct()
         )
+
+    def __init__(self) -> None:
+        incidents = published_incidents()
+        self.person_qs = self.public_persons(incidents)
         rows = list(
             self.person_qs.values_list(
                 "pk", "display_name", "name_known", "may_be_named", "is_minor", "pseudonym"
@@ -109,6 +198,7 @@ class Publication:
             info = self.persons[str(pk)]
             if info["known"] and len(info["display"]) >= 3:
                 self._scrub_names[str(pk)].append(info["display"])
+        self._hidden_names = self._names_of_hidden_persons(incidents)
         self.relationship_qs = Relationship.objects.filter(
             visibility=PUBLIC, person__in=self.person_qs, other__in=self.person_qs
         )
@@ -152,13 +242,44 @@ class Publication:
             return None
         return info["display"] if info["nameable"] else info["public_name"]
 
+    def _names_of_hidden_persons(self, incidents: QuerySet[Incident]) -> dict[str, list[str]]:
+        """Spellings of persons a published incident involves but the public may not see at all
+        (restricted or confidential records, people redacted at their request)."""
+        hidden: set[str] = set()
+        for person_id, exile_id in Involvement.objects.filter(incident__in=incidents).values_list(
+            "person_id", "linked_exile_id"
+        ):
+            for pid in (person_id, exile_id):
+                if pid is not None and str(pid) not in self.persons:
+                    hidden.add(str(pid))
+        names: dict[str, list[str]] = defaultdict(list)
+        ids = list(hidden)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for pid, value in Name.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "value"
+            ):
+                names[str(pid)].append(value.strip())
+            for pid, display, known in Person.objects.filter(pk__in=chunk).values_list(
+                "pk", "display_name", "name_known"
+            ):
+                if known:
+                    names[str(pid)].append(display.strip())
+        return {pid: [n for n in values if len(n) >= 3] for pid, values in names.items()}
+
     def scrub(self, text: str, person_ids: list[str]) -> str:
-        """Replace any spelling of an unnameable person in public text by their pseudonym."""
+        """Replace any spelling of an unnameable person in public text by their pseudonym, and
+        of a person hidden from the public by '[name withheld]'."""
         for pid in person_ids:
-            for name in self._scrub_names.get(pid, ()):
-                text = re.sub(
-                    re.escape(name), self.persons[pid]["public_name"], text, flags=re.IGNORECASE
-                )
+            if pid in self._hidden_names:
+                replacement, names = "[name withheld]", self._hidden_names[pid]
+            elif pid in self._scrub_names:
+                replacement, names = self.persons[pid]["public_name"], self._scrub_names[pid]
+            else:
+                continue
+            # longest first, so "Shabnam Khudoydodova" goes before "Khudoydodova"
+            for name in sorted(names, key=len, reverse=True):
+                text = re.sub(re.escape(name), replacement, text, flags=re.IGNORECASE)
         return text
 
     # --- records ---------------------------------------------------------------------------
@@ -236,6 +357,7 @@ class Publication:
             inv = {**inv, "note": ""}
             for key in ("person", "linked_exile"):
                 if inv[key] and inv[key] not in self.persons:
+                    involved.append(inv[key])  # their names are withheld from the text too
                     if key == "person" and not inv["description"]:
                         inv["description"] = "a person whose record is not public"
                     inv[key] = None

@@ -31,10 +31,23 @@ def ensure_groups() -> dict[str, Group]:
     groups = {}
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)
-        perms = Permission.objects.filter(
-            content_type__app_label__in=_APPS,
-            codename__regex=r"^({})_".format("|".join(_ACTIONS[role])),
+        perms = list(
+            Permission.objects.filter(
+                content_type__app_label__in=_APPS,
+                codename__regex=r"^({})_".format("|".join(_ACTIONS[role])),
+            )
         )
+        if role in ("editor", "admin"):
+            # editors handle removal requests and are cleared for confidential material
+            perms += Permission.objects.filter(
+                content_type__app_label="access",
+                codename__in=[
+                    "view_removalrequest",
+                    "add_removalrequest",
+                    "change_removalrequest",
+                    "view_confidential",
+                ],
+            )
         group.permissions.set(perms)
         groups[role] = group
     return groups

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 
-from exiledb.cases.models import Incident, IncidentTactic, Involvement
+from exiledb.cases.models import Incident, IncidentTactic, Involvement, Person
 from exiledb.vocab import CODEBOOK_VERSION, case_stage
 
 FLOOR_NOTE = (
@@ -25,19 +25,24 @@ def _counts(rows: Any, key: str) -> dict[str, int]:
     return {str(r[key]): r["n"] for r in rows if r[key] is not None and r[key] != ""}
 
 
-def case_stages(incidents: QuerySet[Incident]) -> dict[str, int]:
+def case_stages(
+    incidents: QuerySet[Incident], persons: QuerySet[Person] | None = None
+) -> dict[str, int]:
     """Highest stage per targeted person: targets of incidents and exiles whose relatives were
-    targeted (proxy incidents count as stage 1)."""
+    targeted (proxy incidents count as stage 1). Only persons in `persons`, when given."""
     per_person: dict[Any, list[int | None]] = {}
+    involvements = Involvement.objects.filter(incident__in=incidents)
     targets = (
-        Involvement.objects.filter(incident__in=incidents, role="target", person__isnull=False)
+        involvements.filter(role="target", person__isnull=False)
+        .filter(**({"person__in": persons} if persons is not None else {}))
         .values("person")
         .annotate(stage=Max("incident__stage"))
     )
     for row in targets:
         per_person.setdefault(row["person"], []).append(row["stage"])
     linked = (
-        Involvement.objects.filter(incident__in=incidents, linked_exile__isnull=False)
+        involvements.filter(linked_exile__isnull=False)
+        .filter(**({"linked_exile__in": persons} if persons is not None else {}))
         .values("linked_exile")
         .annotate(stage=Max("incident__stage"))
     )
@@ -50,14 +55,21 @@ def case_stages(incidents: QuerySet[Incident]) -> dict[str, int]:
     return out
 
 
-def compute(incidents: QuerySet[Incident] | None = None) -> dict[str, Any]:
-    """All figures over the given incidents (default: every incident)."""
+def compute(
+    incidents: QuerySet[Incident] | None = None, persons: QuerySet[Person] | None = None
+) -> dict[str, Any]:
+    """All figures over the given incidents (default: every incident), counting as cases and
+    relatives only the given persons (default: all). Callers pass what the reader may see
+    (exiledb.access.policy), so no figure reveals a record hidden from them."""
     qs = incidents if incidents is not None else Incident.objects.all()
     totals = qs.aggregate(total=Count("pk"))
     proxy = qs.filter(is_proxy=True).count()
     abroad_qs = qs.filter(is_proxy=False)
-    by_stage_cases = case_stages(qs)
+    by_stage_cases = case_stages(qs, persons)
     relatives = Involvement.objects.filter(incident__in=qs, role="relative_targeted")
+    named_relatives = relatives.filter(person__isnull=False)
+    if persons is not None:
+        named_relatives = named_relatives.filter(person__in=persons)
     dyads = (
         abroad_qs.exclude(year=None)
         .values("origin_country", "country", "year")
@@ -91,11 +103,8 @@ def compute(incidents: QuerySet[Incident] | None = None) -> dict[str, Any]:
             ),
             "by_year": _counts(qs.values("year").annotate(n=Count("pk")).order_by("year"), "year"),
         },
-        "relatives_targeted": relatives.filter(person__isnull=False)
-        .values("person")
-        .distinct()
-        .count(),
-        "relatives_unnamed_mentions": relatives.filter(person__isnull=True).count(),
+        "relatives_targeted": named_relatives.values("person").distinct().count(),
+        "relatives_unnamed_mentions": relatives.count() - named_relatives.count(),
         "dyads": [
             {
                 "origin": d["origin_country"],

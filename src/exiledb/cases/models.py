@@ -136,6 +136,11 @@ class Person(Record):
         "(default: 'relative of X (kinship)').",
     )
     summary = models.TextField(blank=True, default="", help_text="Public biographical note.")
+    redacted = models.BooleanField(
+        default=False,
+        help_text="Removed from all public output at the person's request (see removal "
+        "requests); kept internally.",
+    )
     contact_details = models.TextField(
         blank=True, default="", help_text="CONFIDENTIAL. How to reach the person. Never published."
     )

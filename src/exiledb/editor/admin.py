@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from exiledb.access import audit
+from exiledb.access.policy import has_role, hidden_fields, may_delete, may_publish, visible
 from exiledb.cases.models import (
     Affiliation,
     Citation,
@@ -37,11 +39,7 @@ from exiledb.cases.models import (
 from exiledb.vocab import codebook
 
 from . import forms as ef
-from .access import has_role, hidden_fields, may_delete, may_publish
 from .filters import StageFilter, TacticFilter, country_filter
-from .site import install
-
-install(admin.site)
 
 FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
@@ -136,6 +134,23 @@ class EditorAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_delete(request.user) and super().has_delete_permission(request, obj)
 
+    # Confidential records: not listed, searched, autocompleted or opened by uncleared roles.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return visible(super().get_queryset(request), request.user)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = (
+            getattr(response, "context_data", {}).get("original")
+            if request.method == "GET"
+            else None
+        )
+        if obj is not None:
+            audit.audited_read(request, obj)  # reads of restricted and confidential records
+        return response
+
     # Confidential fields: left out of the form, the page and the history for uncleared roles.
     def _hidden(self, request: HttpRequest) -> set[str]:
         return set(hidden_fields(self.model, request.user))
@@ -199,6 +214,10 @@ class EditorInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_delete(request.user) and super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # rows pointing at confidential persons or sources stay out of uncleared hands
+        return visible(super().get_queryset(request), request.user)
 
 
 class CitationInline(EditorInline):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
-from .access import has_role
+from exiledb.access.auth import LoginForm
+from exiledb.access.policy import has_role, needs_second_factor
 
 # The index lists the case models by task, in the order a researcher works, not alphabetically.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -21,10 +25,30 @@ class EditorSite(admin.AdminSite):
     site_title = "exiledb editor"
     index_title = "Code cases"
     site_url = "/"
+    login_form = LoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
-        """Staff status alone is not enough: the account must hold one of the roles."""
-        return super().has_permission(request) and has_role(request.user)
+        """Staff status alone is not enough: the account must hold one of the roles, and
+        editors and admins must have passed their second factor in this session."""
+        user = request.user
+        if not (super().has_permission(request) and has_role(user)):
+            return False
+        return not needs_second_factor(user) or bool(getattr(user, "is_verified", lambda: False)())
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """Signed in but missing the second factor: go and give it (or set it up)."""
+        user = request.user
+        if (
+            user.is_authenticated
+            and has_role(user)
+            and needs_second_factor(user)
+            and not (
+                user.is_verified()  # type: ignore[union-attr,attr-defined]
+            )
+        ):
+            target = request.GET.get("next") or reverse("admin:index")
+            return redirect(f"{reverse('otp')}?{urlencode({'next': target})}")
+        return super().login(request, extra_context)
 
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
@@ -43,13 +67,3 @@ class EditorSite(admin.AdminSite):
             if by_name:  # a model registered later by another part of exiledb
                 out.append({**app, "name": "Other records", "models": list(by_name.values())})
         return out
-
-
-def install(site: Any) -> None:
-    """Give the default admin site (mounted at /editor/ by exiledb.urls) the editor's behaviour.
-
-    Django's documented route is AdminConfig.default_site in INSTALLED_APPS; swapping the class
-    of the existing instance keeps the change inside the editor app and keeps every model that
-    other apps register on `admin.site`.
-    """
-    site.__class__ = EditorSite

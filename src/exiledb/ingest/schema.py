@@ -87,6 +87,7 @@ FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
         ("may_be_named", True),
         ("pseudonym", ""),
         ("summary", ""),
+        ("redacted", False),
         ("residences", []),
         ("affiliations", []),
         ("contact_details", ""),

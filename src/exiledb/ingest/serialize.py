@@ -81,6 +81,7 @@ def person(p: m.Person) -> dict[str, Any]:
         "may_be_named": p.may_be_named,
         "pseudonym": p.pseudonym,
         "summary": p.summary,
+        "redacted": p.redacted,
         "residences": [
             {
                 "country": r.country,

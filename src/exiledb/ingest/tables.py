@@ -148,6 +148,7 @@ TABLES: tuple[Table, ...] = (
             C("may_be_named", "may_be_named", "boolean"),
             C("pseudonym", "pseudonym"),
             C("summary", "summary"),
+            C("redacted", "redacted", "boolean"),
             C("contact_details", "contact_details"),
             C("confidential_notes", "confidential_notes"),
             _vis(),

@@ -339,6 +339,7 @@ def _write_persons(recs: list[dict[str, Any]], update: bool, ctx: _Context) -> N
                 "may_be_named",
                 "pseudonym",
                 "summary",
+                "redacted",
                 "contact_details",
                 "confidential_notes",
                 "visibility",

@@ -8,13 +8,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from exiledb.access.policy import visible_incidents
+from exiledb.access import audit
+from exiledb.access.policy import visible_incidents, visible_persons
 from exiledb.analysis import stats
 from exiledb.vocab import COUNTRIES, codebook
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    figures = stats.compute(visible_incidents(request.user))
+    figures = stats.compute(visible_incidents(request.user), visible_persons(request.user))
     tactics = [
         (codebook.TACTICS.label(code), n)
         for code, n in list(figures["incidents"]["by_tactic"].items())[:10]
@@ -48,6 +49,8 @@ def download(request: HttpRequest, fmt: str) -> FileResponse:
     if fmt not in DOWNLOADS:
         raise Http404("no such download")
     path = cached_download(fmt, "public")
+    # No client address: public readers (exiles among them) leave no trace beyond the event.
+    audit.record(request.user, "export", audience="public", format=fmt, via="web")
     return FileResponse(
         open(path, "rb"), as_attachment=True, filename=path.name, content_type=DOWNLOADS[fmt][1]
     )
