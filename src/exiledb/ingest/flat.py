@@ -35,34 +35,13 @@ from typing import Any
 from exiledb.vocab import COUNTRIES, codebook
 
 from .base import Batch, ImportFailed, ImportProblem, record_uuid
-from .schema import add_record
+from .schema import FIELDS, add_record
 
-INCIDENT_FIELDS = (
-    "id",
-    "title",
-    "summary",
-    "date",
-    "date_end",
-    "country",
-    "region",
-    "place",
-    "place_precision",
-    "latitude",
-    "longitude",
-    "origin_country",
-    "proxy",
-    "tactics",
-    "stage",
-    "host_state_role",
-    "legal_channel",
-    "trigger_event",
-    "trigger_date",
-    "outcome",
-    "victims_estimated",
-    "confidence",
-    "review_status",
-    "visibility",
-    "confidential_notes",
+# every incident field a sheet can give in a cell: the canonical ones but the nested lists
+INCIDENT_FIELDS = tuple(
+    name
+    for name, default in FIELDS["incidents"]
+    if name not in ("perpetrators", "involvements", "citations")
 )
 PERSON_FIELDS = (
     "target",

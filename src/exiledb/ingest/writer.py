@@ -19,6 +19,7 @@ from exiledb.cases import models as m
 
 from . import bulk, serialize
 from .base import RECORD_TYPES, ImportFailed, ImportProblem, Item, Source, Summary
+from .schema import FIELDS
 
 Progress = Callable[[str, int], None]
 
@@ -436,29 +437,11 @@ def _write_relationships(recs: list[dict[str, Any]], update: bool, ctx: _Context
     )
 
 
-_INCIDENT_PLAIN = (
-    "id",
-    "title",
-    "summary",
-    "date",
-    "date_end",
-    "country",
-    "region",
-    "place",
-    "latitude",
-    "longitude",
-    "place_precision",
-    "origin_country",
-    "host_state_role",
-    "legal_channel",
-    "trigger_event",
-    "trigger_date",
-    "outcome",
-    "victims_estimated",
-    "confidence",
-    "review_status",
-    "visibility",
-    "confidential_notes",
+# the incident's own columns: everything in the canonical record but derived values and lists
+_INCIDENT_PLAIN = tuple(
+    name
+    for name, default in FIELDS["incidents"]
+    if name not in ("proxy", "stage") and not isinstance(default, list)
 )
 
 
