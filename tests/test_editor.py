@@ -271,16 +271,21 @@ def test_an_editor_can_publish(client, personas, data):
     assert stored.citations.get().source == data["source"]
 
 
-def test_a_coder_keeps_an_already_published_incident_published(client, personas, data):
+def test_a_coder_can_read_but_not_change_a_published_incident(client, personas, data):
+    """Once published, a record changes only under an editor's eye: a coder's change would
+    otherwise reach the public site unreviewed."""
     incident = data["incident"]
+    url = reverse("admin:cases_incident_change", args=[incident.pk])
     signed_in(client, personas["coder"])
-    form = (
-        client.get(reverse("admin:cases_incident_change", args=[incident.pk]))
-        .context["adminform"]
-        .form
-    )
-    assert form.initial["review_status"] == "published"
-    assert "published" in [code for code, _ in form.fields["review_status"].widget.choices]
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    before = Incident.objects.get(pk=incident.pk).title
+    refused = client.post(url, {"title": "changed by a coder"})
+    assert refused.status_code == 403
+    assert Incident.objects.get(pk=incident.pk).title == before
+    signed_in(client, personas["editor"])
+    assert client.get(url).context["has_change_permission"]
 
 
 # --- Cross-record rules ---------------------------------------------------------------------

@@ -322,6 +322,9 @@ def serve(
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # No client address in the log: readers of public pages include the exiles and
+            # families the site is about, and a seized server must not list them.
+            self.cfg.set("access_log_format", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss')
             self.cfg.set("timeout", 60)
 
         def load(self) -> Any:
@@ -409,7 +412,10 @@ def audit_verify() -> None:
             f"the audit log is broken at event {result.first_bad}: {result.reason} "
             f"({result.checked} events before it are intact)"
         )
-    out.print(f"The audit log is intact: {result.checked} events checked.")
+    out.print(
+        f"The audit log is intact: {result.checked} events checked. Its last hash is "
+        f"{result.head}: keep it outside this server to detect later truncation."
+    )
 
 
 @app.command()
@@ -433,7 +439,7 @@ def redact(
         target = Person.objects.get(pk=uuidlib.UUID(person))
     except (ValueError, Person.DoesNotExist):
         raise fail(f"no person with id '{person}'") from None
-    run_redact(target, None, note=note)
+    run_redact(target, None, note=note, username=f"cli:{os.environ.get('USER', '')}")
     out.print(f"Removed '{target.display_name}' from public output; the request is recorded.")
 
 
@@ -458,9 +464,7 @@ def user_otp_reset(name: Annotated[str, typer.Argument(help="Login name.")]) -> 
     for device in devices_for_user(user, confirmed=None):
         device.delete()
         removed += 1
-    audit.record(
-        None, "otp_enrolled", user, username=f"cli:{os.environ.get('USER', '')}", reset=True
-    )
+    audit.record(None, "otp_reset", user, username=f"cli:{os.environ.get('USER', '')}")
     out.print(f"Removed {removed} second-factor device(s) of '{name}'.")
 
 

@@ -64,6 +64,7 @@ class Verification:
     checked: int
     first_bad: int | None = None
     reason: str = ""
+    head: str = GENESIS  # hash of the last event: note it elsewhere to detect truncation
 
 
 def verify() -> Verification:
@@ -77,12 +78,14 @@ def verify() -> Verification:
             return Verification(False, checked, event.seq, why)
         if event.compute_hash() != event.hash:
             return Verification(False, checked, event.seq, "its content was changed")
-        if expected_seq is not None and event.seq < expected_seq:
-            return Verification(False, checked, event.seq, "out of order")
+        if expected_seq is not None and event.seq != expected_seq:
+            return Verification(
+                False, checked, event.seq, f"events {expected_seq} to {event.seq - 1} are missing"
+            )
         expected_seq = event.seq + 1
         prev = event.hash
         checked += 1
-    return Verification(True, checked)
+    return Verification(True, checked, head=prev)
 
 
 def audited_read(request: Any, obj: Any) -> None:

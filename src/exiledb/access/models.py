@@ -24,6 +24,7 @@ class AuditEvent(models.Model):
         ("login_failed", "failed to sign in"),
         ("locked_out", "was locked out"),
         ("otp_enrolled", "set up two-factor sign-in"),
+        ("otp_reset", "had two-factor sign-in reset"),
         ("redact", "removed a person from public output"),
         ("request", "recorded a removal or correction request"),
     )

@@ -14,7 +14,6 @@ disagree about what the public may know.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +32,7 @@ from exiledb.cases.models import (
 from exiledb.vocab import codebook
 
 from .roles import role_of
+from .withhold import WITHHELD, Withholder
 
 PUBLIC = "public"
 INTERNAL = "internal"
@@ -64,31 +64,48 @@ def role(user: Any) -> str | None:
     return found
 
 
+def needs_second_factor(user: Any) -> bool:
+    return role(user) in SECOND_FACTOR_ROLES
+
+
+def passed_second_factor(user: Any) -> bool:
+    """True in a web request once django-otp has verified the session; code outside a
+    request (the command line, which needs access to the machine) has no such step."""
+    is_verified = getattr(user, "is_verified", None)
+    return is_verified is None or bool(is_verified())
+
+
+def effective_role(user: Any) -> str | None:
+    """The role the user acts in now: an editor or admin who has only given a password acts
+    as nobody, and sees what the public sees, until the second factor is given."""
+    found = role(user)
+    if found in SECOND_FACTOR_ROLES and not passed_second_factor(user):
+        return None
+    return found
+
+
 def has_role(user: Any) -> bool:
-    """Staff accounts without a role see nothing beyond what the public sees."""
-    return role(user) is not None
+    """Staff accounts without a role (or without their second factor) see nothing beyond what
+    the public sees."""
+    return effective_role(user) is not None
 
 
 is_staff_reader = has_role
 
 
 def may_publish(user: Any) -> bool:
-    return role(user) in PUBLISHING_ROLES
+    return effective_role(user) in PUBLISHING_ROLES
 
 
 def may_delete(user: Any) -> bool:
-    return role(user) in DELETING_ROLES
+    return effective_role(user) in DELETING_ROLES
 
 
 def may_see_confidential(user: Any) -> bool:
     """Editors and admins, and anyone granted access.view_confidential by name."""
-    if role(user) in CLEARED_ROLES:
+    if effective_role(user) in CLEARED_ROLES:
         return True
     return has_role(user) and bool(user.has_perm("access.view_confidential"))
-
-
-def needs_second_factor(user: Any) -> bool:
-    return role(user) in SECOND_FACTOR_ROLES
 
 
 # Fields that hold material about informants and families: only cleared roles see them, and
@@ -144,6 +161,23 @@ def visible_persons(user: Any = None) -> QuerySet[Person]:
     return Publication.public_persons(published_incidents())
 
 
+def _spellings(person_ids: list[str]) -> dict[str, list[str]]:
+    """Every recorded spelling (and the display name, when it is a name) of these persons."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for start in range(0, len(person_ids), 900):
+        chunk = person_ids[start : start + 900]
+        for pid, value in Name.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "value"
+        ):
+            out[str(pid)].append(value)
+        for pid, display, known in Person.objects.filter(pk__in=chunk).values_list(
+            "pk", "display_name", "name_known"
+        ):
+            if known:
+                out[str(pid)].append(display)
+    return out
+
+
 def _kinship_label(code: str) -> str:
     return codebook.KINSHIP.label(code)
 
@@ -167,8 +201,12 @@ class Publication:
             .distinct()
         )
 
-    def __init__(self) -> None:
+    def __init__(self, scope: QuerySet[Incident] | None = None) -> None:
+        """The public view of everything, or only of the published incidents in `scope` and
+        the persons, sources and organisations they bring (a page needs no more)."""
         incidents = published_incidents()
+        if scope is not None:
+            incidents = incidents.filter(pk__in=scope.values("pk"))
         self.person_qs = self.public_persons(incidents)
         rows = list(
             self.person_qs.values_list(
@@ -188,17 +226,7 @@ class Publication:
             if not nameable:
                 unnameable.append(pk)
         self._pseudonyms(unnameable)
-        self._scrub_names: dict[str, list[str]] = defaultdict(list)
-        for person_id, value in Name.objects.filter(person_id__in=unnameable).values_list(
-            "person_id", "value"
-        ):
-            if len(value.strip()) >= 3:
-                self._scrub_names[str(person_id)].append(value.strip())
-        for pk in unnameable:
-            info = self.persons[str(pk)]
-            if info["known"] and len(info["display"]) >= 3:
-                self._scrub_names[str(pk)].append(info["display"])
-        self._hidden_names = self._names_of_hidden_persons(incidents)
+        self.withholder = self._withholder(incidents, unnameable)
         self.relationship_qs = Relationship.objects.filter(
             visibility=PUBLIC, person__in=self.person_qs, other__in=self.person_qs
         )
@@ -217,12 +245,9 @@ class Publication:
     def _pseudonyms(self, unnameable: list[Any]) -> None:
         """'relative of X (daughter)' for people who may not be named publicly."""
         ties: dict[str, tuple[str, str]] = {}
-        # whose public text may mention whom: a person's summary may name their relatives
-        self.related_unnameable: dict[str, list[str]] = defaultdict(list)
         for person_id, kinship, other_id in Relationship.objects.filter(
             person_id__in=unnameable
         ).values_list("person_id", "kinship", "other_id"):
-            self.related_unnameable[str(other_id)].append(str(person_id))
             other = self.persons.get(str(other_id))
             if other and other["nameable"]:
                 ties.setdefault(str(person_id), (kinship, other["display"]))
@@ -242,45 +267,38 @@ class Publication:
             return None
         return info["display"] if info["nameable"] else info["public_name"]
 
-    def _names_of_hidden_persons(self, incidents: QuerySet[Incident]) -> dict[str, list[str]]:
-        """Spellings of persons a published incident involves but the public may not see at all
-        (restricted or confidential records, people redacted at their request)."""
+    def _withholder(self, incidents: QuerySet[Incident], unnameable: list[Any]) -> Withholder:
+        """Every spelling of every person connected to the published records who may not be
+        named in public: unnameable public persons (replaced by their pseudonym), and persons
+        the public may not see at all - restricted, confidential, redacted (withheld)."""
         hidden: set[str] = set()
         for person_id, exile_id in Involvement.objects.filter(incident__in=incidents).values_list(
             "person_id", "linked_exile_id"
         ):
-            for pid in (person_id, exile_id):
-                if pid is not None and str(pid) not in self.persons:
-                    hidden.add(str(pid))
-        names: dict[str, list[str]] = defaultdict(list)
-        ids = list(hidden)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            for pid, value in Name.objects.filter(person_id__in=chunk).values_list(
-                "person_id", "value"
-            ):
-                names[str(pid)].append(value.strip())
-            for pid, display, known in Person.objects.filter(pk__in=chunk).values_list(
-                "pk", "display_name", "name_known"
-            ):
-                if known:
-                    names[str(pid)].append(display.strip())
-        return {pid: [n for n in values if len(n) >= 3] for pid, values in names.items()}
-
-    def scrub(self, text: str, person_ids: list[str]) -> str:
-        """Replace any spelling of an unnameable person in public text by their pseudonym, and
-        of a person hidden from the public by '[name withheld]'."""
-        for pid in person_ids:
-            if pid in self._hidden_names:
-                replacement, names = "[name withheld]", self._hidden_names[pid]
-            elif pid in self._scrub_names:
-                replacement, names = self.persons[pid]["public_name"], self._scrub_names[pid]
+            hidden.update(str(p) for p in (person_id, exile_id) if p is not None)
+        public_ids = list(self.persons)
+        for start in range(0, len(public_ids), 900):
+            chunk = public_ids[start : start + 900]
+            for a, b in Relationship.objects.filter(
+                Q(person_id__in=chunk) | Q(other_id__in=chunk)
+            ).values_list("person_id", "other_id"):
+                hidden.update((str(a), str(b)))
+        hidden.difference_update(self.persons)
+        spellings = _spellings([*map(str, unnameable), *hidden, *public_ids])
+        withholder = Withholder()
+        for pid in public_ids:
+            info = self.persons[pid]
+            if info["nameable"]:
+                withholder.allow(spellings.get(pid, ()))
             else:
-                continue
-            # longest first, so "Shabnam Khudoydodova" goes before "Khudoydodova"
-            for name in sorted(names, key=len, reverse=True):
-                text = re.sub(re.escape(name), replacement, text, flags=re.IGNORECASE)
-        return text
+                withholder.withhold(spellings.get(pid, ()), info["public_name"])
+        for pid in hidden:
+            withholder.withhold(spellings.get(pid, ()), WITHHELD)
+        return withholder
+
+    def scrub(self, text: str) -> str:
+        """Public text with the names of people who may not be named withheld."""
+        return self.withholder.scrub(text)
 
     # --- records ---------------------------------------------------------------------------
 
@@ -294,7 +312,11 @@ class Publication:
         }
 
     def _citations(self, citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**c, "note": ""} for c in citations if c["source"] in self.source_ids]
+        return [
+            {**c, "note": "", "quote": self.scrub(c["quote"]), "locator": self.scrub(c["locator"])}
+            for c in citations
+            if c["source"] in self.source_ids
+        ]
 
     def transform(self, kind: str, rec: dict[str, Any]) -> dict[str, Any] | None:
         """The public form of a canonical record, or None if the public may not see it."""
@@ -311,10 +333,15 @@ class Publication:
         if rec["id"] not in self.organization_ids:
             return None
         rec["designations"] = [{**d, "note": ""} for d in rec["designations"]]
+        rec["summary"] = self.scrub(rec["summary"])
         return rec
 
     def _sources(self, rec: dict[str, Any]) -> dict[str, Any] | None:
-        return rec if rec["id"] in self.source_ids else None
+        if rec["id"] not in self.source_ids:
+            return None
+        for key in ("title", "author"):
+            rec[key] = self.scrub(rec[key])
+        return rec
 
     def _persons(self, rec: dict[str, Any]) -> dict[str, Any] | None:
         info = self.persons.get(rec["id"])
@@ -327,7 +354,7 @@ class Publication:
             if a["organization"] in self.organization_ids
         ]
         if info["nameable"]:
-            rec["summary"] = self.scrub(rec["summary"], self.related_unnameable.get(rec["id"], []))
+            rec["summary"] = self.scrub(rec["summary"])
             rec["names"] = [
                 {**n, "note": "", "source": n["source"] if n["source"] in self.source_ids else None}
                 for n in rec["names"]
@@ -351,18 +378,14 @@ class Publication:
         return rec
 
     def _incidents(self, rec: dict[str, Any]) -> dict[str, Any] | None:
-        involved = []
         involvements = []
         for inv in rec["involvements"]:
-            inv = {**inv, "note": ""}
+            inv = {**inv, "note": "", "description": self.scrub(inv["description"])}
             for key in ("person", "linked_exile"):
                 if inv[key] and inv[key] not in self.persons:
-                    involved.append(inv[key])  # their names are withheld from the text too
                     if key == "person" and not inv["description"]:
                         inv["description"] = "a person whose record is not public"
                     inv[key] = None
-                elif inv[key]:
-                    involved.append(inv[key])
             if inv["person"] is None and not inv["description"]:
                 continue
             involvements.append(inv)
@@ -373,8 +396,8 @@ class Publication:
         if rec["latitude"] is not None:
             rec["latitude"] = round(rec["latitude"], 2)
             rec["longitude"] = round(rec["longitude"], 2)
-        for key in ("title", "summary", "trigger_event", "place"):
-            rec[key] = self.scrub(rec[key], involved)
+        for key in ("title", "summary", "trigger_event", "place", "region"):
+            rec[key] = self.scrub(rec[key])
         return rec
 
     def records(self, kind: str) -> Iterator[dict[str, Any]]:

@@ -20,6 +20,7 @@ def redact(
     request: RemovalRequest | None = None,
     note: str = "",
     http_request: Any = None,
+    username: str = "",
 ) -> RemovalRequest:
     """Mark the person redacted and the request honoured (creating one if none is given).
 
@@ -38,5 +39,12 @@ def redact(
         request.decided_at = timezone.now()
         request.decided_by = user if getattr(user, "pk", None) else None
         request.save()
-        audit.record(user, "redact", person, request=http_request, removal_request=str(request.pk))
+        audit.record(
+            user,
+            "redact",
+            person,
+            request=http_request,
+            username=username,
+            removal_request=str(request.pk),
+        )
     return request

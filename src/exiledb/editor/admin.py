@@ -129,6 +129,12 @@ class EditorAdmin(SimpleHistoryAdmin):
         return has_role(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if (
+            obj is not None
+            and getattr(obj, "review_status", None) == "published"
+            and not (may_publish(request.user))
+        ):
+            return False  # a published record changes only under an editor's eye
         return has_role(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

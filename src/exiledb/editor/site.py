@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from exiledb.access.auth import LoginForm
-from exiledb.access.policy import has_role, needs_second_factor
+from exiledb.access.policy import has_role, needs_second_factor, passed_second_factor
 
 # The index lists the case models by task, in the order a researcher works, not alphabetically.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -29,23 +29,14 @@ class EditorSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Staff status alone is not enough: the account must hold one of the roles, and
-        editors and admins must have passed their second factor in this session."""
-        user = request.user
-        if not (super().has_permission(request) and has_role(user)):
-            return False
-        return not needs_second_factor(user) or bool(getattr(user, "is_verified", lambda: False)())
+        editors and admins must have passed their second factor in this session (has_role
+        says no until they have)."""
+        return super().has_permission(request) and has_role(request.user)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         """Signed in but missing the second factor: go and give it (or set it up)."""
         user = request.user
-        if (
-            user.is_authenticated
-            and has_role(user)
-            and needs_second_factor(user)
-            and not (
-                user.is_verified()  # type: ignore[union-attr,attr-defined]
-            )
-        ):
+        if needs_second_factor(user) and not passed_second_factor(user):
             target = request.GET.get("next") or reverse("admin:index")
             return redirect(f"{reverse('otp')}?{urlencode({'next': target})}")
         return super().login(request, extra_context)

@@ -593,4 +593,10 @@ def cached_download(fmt: str, audience: str) -> Path:
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         export(fmt, audience, path)
+        # Older versions may hold what has since been unpublished or redacted: remove them.
+        import shutil
+
+        for old in folder.parent.iterdir():
+            if old != folder and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
     return path

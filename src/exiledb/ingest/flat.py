@@ -35,12 +35,12 @@ from typing import Any
 from exiledb.vocab import COUNTRIES, codebook
 
 from .base import Batch, ImportFailed, ImportProblem, record_uuid
-from .schema import FIELDS, add_record
+from .schema import FIELDS as CANONICAL, add_record
 
 # every incident field a sheet can give in a cell: the canonical ones but the nested lists
 INCIDENT_FIELDS = tuple(
     name
-    for name, default in FIELDS["incidents"]
+    for name, default in CANONICAL["incidents"]
     if name not in ("perpetrators", "involvements", "citations")
 )
 PERSON_FIELDS = (

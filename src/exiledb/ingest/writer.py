@@ -100,6 +100,13 @@ class _Loader:
                 )
             )
         existing = serialize.records_by_id(kind, stored) if stored else {}
+        if kind == "persons":
+            # A redaction is only ever undone deliberately, never by re-importing a file that
+            # predates it.
+            for rec in records:
+                old = existing.get(rec["id"])
+                if old is not None and old["redacted"]:
+                    rec["redacted"] = True
         created, updated = [], []
         for rec in records:
             old = existing.get(rec["id"])
