@@ -392,7 +392,14 @@ class Publication:
         rec["involvements"] = involvements
         rec["perpetrators"] = [o for o in rec["perpetrators"] if o in self.organization_ids]
         if rec["place_precision"] == "exact":
-            rec["place_precision"] = "city"
+            # An exact place is an address or a point - often a family's home. It stays
+            # internal: the public learns the region, or only the country.
+            rec.update(
+                place="",
+                latitude=None,
+                longitude=None,
+                place_precision="region" if rec["region"] else "country",
+            )
         if rec["latitude"] is not None:
             rec["latitude"] = round(rec["latitude"], 2)
             rec["longitude"] = round(rec["longitude"], 2)

@@ -35,7 +35,8 @@ from typing import Any
 from exiledb.vocab import COUNTRIES, codebook
 
 from .base import Batch, ImportFailed, ImportProblem, record_uuid
-from .schema import FIELDS as CANONICAL, add_record
+from .schema import FIELDS as CANONICAL
+from .schema import add_record
 
 # every incident field a sheet can give in a cell: the canonical ones but the nested lists
 INCIDENT_FIELDS = tuple(

@@ -616,7 +616,12 @@ PLACE_PRECISION = _v(
     "place_precision",
     "Place precision",
     "How precisely a place is known. Maps never show a place more precisely than this.",
-    C("exact", "Exact location", "An address or exact point is known."),
+    C(
+        "exact",
+        "Exact location",
+        "An address or exact point is known. It stays internal: "
+        "public output shows at most the region.",
+    ),
     C("city", "City or town", "The city, town or village is known."),
     C("region", "Region only", "Only the region or province is known."),
     C("country", "Country only", "Only the country is known; maps mark the country, not a point."),
