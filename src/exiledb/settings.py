@@ -171,6 +171,7 @@ LOGIN_URL = "/editor/login/"
 # Failed sign-ins are counted and lock the name or address out for a while (access/auth.py).
 AUTHENTICATION_BACKENDS = ["exiledb.access.auth.LockoutBackend"]
 OTP_TOTP_ISSUER = "exiledb"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_COOKIE_AGE = 8 * 3600  # a working day; then sign in again
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -6,12 +6,21 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from exiledb.access import audit
 from exiledb.access.policy import hidden_fields, may_publish
 
 from .models import AuditEvent, RemovalRequest
 from .redaction import redact
+
+# Second-factor devices are never shown in the editor: their keys and recovery codes would let
+# whoever holds an admin session clone another account's second factor. Resets go through
+# `exiledb user otp-reset`, which is audited.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(AuditEvent)

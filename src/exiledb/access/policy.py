@@ -135,7 +135,7 @@ def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     names = {f.name for f in model._meta.get_fields()}
     if "visibility" in names:
         queryset = queryset.exclude(visibility="confidential")
-    for fk in ("person", "other", "linked_exile", "source"):
+    for fk in ("person", "other", "linked_exile", "source", "organization"):
         if fk in names and model._meta.get_field(fk).is_relation:
             queryset = queryset.exclude(**{f"{fk}__visibility": "confidential"})
     return queryset
@@ -245,8 +245,9 @@ class Publication:
     def _pseudonyms(self, unnameable: list[Any]) -> None:
         """'relative of X (daughter)' for people who may not be named publicly."""
         ties: dict[str, tuple[str, str]] = {}
+        # only public ties: a pseudonym must not reveal a restricted or confidential one
         for person_id, kinship, other_id in Relationship.objects.filter(
-            person_id__in=unnameable
+            person_id__in=unnameable, visibility=PUBLIC
         ).values_list("person_id", "kinship", "other_id"):
             other = self.persons.get(str(other_id))
             if other and other["nameable"]:

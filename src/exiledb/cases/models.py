@@ -481,6 +481,7 @@ class Relationship(Record):
     history = HistoricalRecords()
 
     class Meta:
+        ordering = ["person__display_name", "kinship"]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "kinship", "other"], name="unique_relationship"

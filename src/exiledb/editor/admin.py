@@ -14,15 +14,23 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from exiledb.access import audit
-from exiledb.access.policy import has_role, hidden_fields, may_delete, may_publish, visible
+from exiledb.access.policy import (
+    has_role,
+    hidden_fields,
+    may_delete,
+    may_publish,
+    may_see_confidential,
+    visible,
+)
 from exiledb.cases.models import (
     Affiliation,
     Citation,
@@ -51,6 +59,16 @@ INLINE_FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
     models.CharField: {"widget": forms.TextInput(attrs={"size": 16})},
 }
+
+
+def _through_person(path: str) -> str:
+    """The part of a search path up to a person ('involvements__person' of
+    'involvements__person__names__value'), or '' when it does not pass through one."""
+    parts = path.split("__")
+    for i, part in enumerate(parts[:-1]):
+        if part in ("person", "other", "linked_exile"):
+            return "__".join(parts[: i + 1])
+    return ""
 
 
 def _without(fieldsets: Any, hidden: set[str]) -> list[tuple[Any, dict[str, Any]]]:
@@ -182,15 +200,74 @@ class EditorAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
 
+    def _visible_or_404(self, request: HttpRequest, object_id: str) -> Any:
+        """simple_history reads old versions from the history table, around get_queryset: a
+        record the policy hides must be 'not found' there too."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("no such record")
+        return obj
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        audit.audited_read(request, self._visible_or_404(request, object_id))
+        response: HttpResponse = super().history_view(request, object_id, extra_context)
+        return response
+
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied("Old versions are read-only; copy what you need instead.")
+        audit.audited_read(request, self._visible_or_404(request, object_id))
         response: HttpResponse = super().history_form_view(
             request, object_id, version_id, extra_context
         )
         return response
+
+    # Search: a name search must not find records through persons the reader may not see.
+    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
+        fields = super().get_search_fields(request)
+        if may_see_confidential(request.user):
+            return fields
+        return [f for f in fields if not _through_person(f)]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        qs, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term or may_see_confidential(request.user):
+            return qs, duplicates
+        prefixes = {_through_person(f) for f in super().get_search_fields(request)} - {""}
+        if not prefixes:
+            return qs, duplicates
+        persons = visible(Person.objects.all(), request.user).filter(
+            Q(display_name__icontains=search_term) | Q(names__value__icontains=search_term)
+        )
+        by_person = Q()
+        for prefix in prefixes:
+            by_person |= Q(**{f"{prefix}__in": persons})
+        return (qs | queryset.filter(by_person)).distinct(), True
+
+    # Many-to-many choices and displays come from the default manager, not from the related
+    # admin: limit them to what the reader may see, and keep hidden links through a save.
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.remote_field.model
+        kwargs.setdefault("queryset", visible(related._default_manager.all(), request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj = form.instance
+        kept: dict[str, list[Any]] = {}
+        if change and not may_see_confidential(request.user):
+            for field in obj._meta.many_to_many:
+                manager = getattr(obj, field.name)
+                shown = visible(field.remote_field.model._default_manager.all(), request.user)
+                kept[field.name] = list(manager.exclude(pk__in=shown.values("pk")))
+        super().save_related(request, form, formsets, change)
+        for name, hidden in kept.items():
+            getattr(obj, name).add(*hidden)
 
     def get_historical_record_context_helper(
         self, request: HttpRequest, historical_record: Any
@@ -464,6 +541,43 @@ class IncidentAdmin(EditorAdmin):
         if obj.date_end:
             return f"{obj.date or '?'} to {obj.date_end}"
         return obj.date or "unknown"
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if (
+            obj is None
+            or may_see_confidential(request.user)
+            or self.has_change_permission(request, obj)
+        ):
+            return fieldsets
+        # Read-only pages list every linked organisation: show only those the reader may see.
+        return [
+            (
+                title,
+                {
+                    **opts,
+                    "fields": [
+                        "perpetrators_shown" if f == "perpetrators" else f for f in opts["fields"]
+                    ],
+                },
+            )
+            for title, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), "perpetrators_shown"]
+
+    @admin.display(description="perpetrators")
+    def perpetrators_shown(self, obj: Incident) -> str:
+        # the reader is attached by get_object; without one, show what an uncleared role sees
+        shown = visible(obj.perpetrators.all(), getattr(obj, "_reader", None))
+        return ", ".join(str(o) for o in shown) or "-"
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._reader = request.user
+        return obj
 
     @admin.display(description="stage (derived)", ordering="stage")
     def stage_label(self, obj: Incident) -> str:
