@@ -610,3 +610,17 @@ def test_the_streaming_reader_reads_exactly_what_the_whole_document_parser_reads
         got[kind] += [rec for rec, _index, _refs in items]
     assert got == expected.records
     assert stream.problems == expected.problems == []
+
+
+def test_a_first_load_into_an_empty_database_ends_with_every_index_in_place(minimal_doc):
+    """An import into an empty database drops the plain indexes and builds them at the end:
+    afterwards the database has exactly the indexes it had before."""
+    from django.apps import apps
+
+    from exiledb.ingest import bulk
+
+    tables = [m._meta.db_table for m in apps.get_app_config("cases").get_models()]
+    before = sorted(bulk.secondary_indexes(tables))
+    assert before, "the case tables have plain indexes to defer"
+    writer.apply(interchange.parse_document(minimal_doc, "x.json"))
+    assert sorted(bulk.secondary_indexes(tables)) == before

@@ -235,4 +235,62 @@ def tune_for_bulk() -> None:
     (the default 2 MB makes every index insert a page read once tables outgrow it)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MB
+            cursor.execute("PRAGMA cache_size = -1048576")  # KiB: 1 GB, freed when the import ends
+
+
+def secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the plain indexes of these tables - not primary keys, not
+    unique indexes or constraints, which guard integrity while rows arrive."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(tables))
+            where = f"AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})"
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            sql += where
+            cursor.execute(sql, tables)
+            return [(name, sql) for name, sql in cursor.fetchall()]
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+            "AND NOT x.indisunique AND NOT x.indisprimary",
+            [tables],
+        )
+        return [(name, sql) for name, sql in cursor.fetchall()]
+
+
+class deferred_indexes:
+    """Drop the plain indexes of empty tables for a first load and build them once at the end.
+
+    Building an index over rows already in place is a sort; keeping it up to date row by row
+    across a million random UUID keys is a page-cache miss per insert. Only for tables that
+    are empty, inside the import's transaction: a failed import rolls the drop back too (both
+    engines have transactional DDL), and nobody can have been reading rows that do not exist.
+    """
+
+    def __init__(self, tables: list[str]):
+        self.tables = tables
+        self.indexes: list[tuple[str, str]] = []
+
+    def __enter__(self) -> deferred_indexes:
+        self.indexes = secondary_indexes(self.tables)
+        with connection.cursor() as cursor:
+            for name, _sql in self.indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        return self
+
+    def rebuild(self) -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # PostgreSQL builds no index over rows with deferred checks pending: run the
+                # foreign-key checks now, then go back to deferring them.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for _name, sql in self.indexes:
+                cursor.execute(sql)
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self.indexes = []
+
+    def __exit__(self, *exc: object) -> None:
+        if self.indexes and exc[0] is None:
+            self.rebuild()

@@ -151,6 +151,20 @@ class _Loader:
                 )
 
 
+def _first_load_indexes() -> Any:
+    """Into an empty database, load first and index afterwards (see bulk.deferred_indexes)."""
+    from contextlib import nullcontext
+
+    if any(model.objects.exists() for model in serialize.MODELS.values()):
+        return nullcontext()
+    tables = []
+    for model in [*serialize.MODELS.values(), *_CHILD_MODELS]:
+        tables.append(model._meta.db_table)
+        if hasattr(model, "history"):
+            tables.append(model.history.model._meta.db_table)
+    return bulk.deferred_indexes(tables)
+
+
 def apply(
     batch: Source,
     *,
@@ -168,12 +182,13 @@ def apply(
     bulk.tune_for_bulk()
     try:
         with transaction.atomic():
-            for kind, items in batch.chunks(_BATCH):
-                loader.add(kind, items)
-            loader.finish()
-            problems = batch.problems + loader.problems
-            if problems:
-                raise ImportFailed(problems)
+            with _first_load_indexes():  # rebuilt on leaving, before any rollback below
+                for kind, items in batch.chunks(_BATCH):
+                    loader.add(kind, items)
+                loader.finish()
+                problems = batch.problems + loader.problems
+                if problems:
+                    raise ImportFailed(problems)
             for model in _CHILD_MODELS:
                 bulk.fix_sequence(model)
             if dry_run:
