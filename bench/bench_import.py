@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -63,19 +62,21 @@ def run(url: str, path: Path, tmp: Path) -> dict[str, float]:
         check=True,
         capture_output=True,
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "exiledb", "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    with open(tmp / "stdout", "w") as out, open(tmp / "stderr", "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "exiledb", "import", str(path)],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+        # wait4 gives this import's own peak memory (its reader process included), not the
+        # largest of every process this script has run
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"import failed:\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": round(seconds, 1), "peak_mb": round(max(peak, before) / 1024)}
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed:\n{(tmp / 'stderr').read_text()[-3000:]}")
+    return {"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024)}
 
 
 def count_rows(url: str, tmp: Path) -> tuple[int, int]:

@@ -8,11 +8,14 @@ span records (references, proxy links, citations) take the related values as arg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from exiledb.vocab import COUNTRIES, codebook, dates
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 @dataclass(frozen=True)
@@ -202,11 +205,7 @@ def check_source(rec: Mapping[str, Any]) -> list[Problem]:
         if url and not (isinstance(url, str) and url.split(":", 1)[0].lower() in {"http", "https"}):
             p.append(Problem(key, f"'{url}' is not an http(s) address"))
     sha = rec.get("sha256")
-    if sha and not (
-        isinstance(sha, str)
-        and len(sha) == 64
-        and all(c in "0123456789abcdef" for c in sha.lower())
-    ):
+    if sha and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
         p.append(Problem("sha256", "must be 64 hexadecimal characters"))
     return p
 

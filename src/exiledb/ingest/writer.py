@@ -42,6 +42,9 @@ class _Loader:
         self.index: dict[str, dict[str, int]] = {kind: {} for kind in RECORD_TYPES}
         self.pending: list[tuple[str, int, str, str, str, str]] = []
         self.relationship_keys: dict[tuple[str, str, str], int] = {}
+        # Set by apply: the database held no record when the import began, so every record
+        # is new (duplicates within the file are caught above, by id).
+        self.first_load = False
 
     @property
     def failing(self) -> bool:
@@ -90,8 +93,8 @@ class _Loader:
 
     def _write(self, kind: str, records: list[dict[str, Any]]) -> None:
         model = serialize.MODELS[kind]
-        ids = [r["id"] for r in records]
-        stored: set[str] = set()
+        ids = [r["id"] for r in records] if not self.first_load else []
+        stored: set[str] = set()  # into an empty database, nothing is stored yet
         for start in range(0, len(ids), _CHUNK):
             stored.update(
                 str(pk)
@@ -151,11 +154,15 @@ class _Loader:
                 )
 
 
-def _first_load_indexes() -> Any:
+def _is_empty() -> bool:
+    return not any(model.objects.exists() for model in serialize.MODELS.values())
+
+
+def _first_load_indexes(first_load: bool) -> Any:
     """Into an empty database, load first and index afterwards (see bulk.deferred_indexes)."""
     from contextlib import nullcontext
 
-    if any(model.objects.exists() for model in serialize.MODELS.values()):
+    if not first_load:
         return nullcontext()
     tables = []
     for model in [*serialize.MODELS.values(), *_CHILD_MODELS]:
@@ -182,7 +189,10 @@ def apply(
     bulk.tune_for_bulk()
     try:
         with transaction.atomic():
-            with _first_load_indexes():  # rebuilt on leaving, before any rollback below
+            loader.first_load = _is_empty()
+            with _first_load_indexes(
+                loader.first_load
+            ):  # rebuilt on leaving, before any rollback below
                 for kind, items in batch.chunks(_BATCH):
                     loader.add(kind, items)
                 loader.finish()
