@@ -494,3 +494,13 @@ def test_dates_are_worded_with_their_precision(value, expected):
 )
 def test_places_are_never_worded_more_precisely_than_coded(rec, expected):
     assert display.place_text(rec).startswith(expected)
+
+
+def test_a_public_person_outside_the_published_incidents_is_named_not_withheld(client, demo):
+    """Buzurgmehr Yorov (public, nameable) is in no published incident, only tied to his
+    brother: his name is no secret and stays in the brother's public text."""
+    yorov = Person.objects.get(pk=uid("persons", "person/yorov-buzurgmehr"))
+    assert yorov.visibility == "public" and yorov.may_be_named and not yorov.is_minor
+    page = text(client.get(f"/cases/{uid('persons', 'person/yorov-brother')}/"))
+    assert "human-rights lawyer Buzurgmehr Yorov" in page
+    assert "lawyer [name withheld]" not in page

@@ -285,11 +285,28 @@ class Publication:
             ).values_list("person_id", "other_id"):
                 hidden.update((str(a), str(b)))
         hidden.difference_update(self.persons)
-        spellings = _spellings([*map(str, unnameable), *hidden, *public_ids])
+        # A public, nameable person outside the published incidents (a jailed lawyer whose
+        # brother is the exile) is no secret: only restricted, confidential, redacted and
+        # unnameable people are withheld.
+        named: set[str] = set()
+        ids = list(hidden)
+        for start in range(0, len(ids), 900):
+            named.update(
+                str(pk)
+                for pk in Person.objects.filter(
+                    pk__in=ids[start : start + 900],
+                    visibility=PUBLIC,
+                    redacted=False,
+                    may_be_named=True,
+                    is_minor=False,
+                ).values_list("pk", flat=True)
+            )
+        hidden.difference_update(named)
+        spellings = _spellings([*map(str, unnameable), *hidden, *public_ids, *named])
         withholder = Withholder()
-        for pid in public_ids:
-            info = self.persons[pid]
-            if info["nameable"]:
+        for pid in [*public_ids, *named]:
+            info = self.persons.get(pid)
+            if info is None or info["nameable"]:
                 withholder.allow(spellings.get(pid, ()))
             else:
                 withholder.withhold(spellings.get(pid, ()), info["public_name"])
