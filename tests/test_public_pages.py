@@ -504,3 +504,18 @@ def test_a_public_person_outside_the_published_incidents_is_named_not_withheld(c
     page = text(client.get(f"/cases/{uid('persons', 'person/yorov-brother')}/"))
     assert "human-rights lawyer Buzurgmehr Yorov" in page
     assert "lawyer [name withheld]" not in page
+
+
+def test_a_missing_page_is_a_styled_404_that_says_nothing_about_the_request(client, demo):
+    response = client.get("/incidents/00000000-0000-4000-8000-000000000000/")
+    page = text(response)
+    assert response.status_code == 404
+    assert page.count("<h1>") == 1 and "Not found" in page
+    assert "00000000-0000-4000-8000-000000000000" not in page
+
+
+def test_a_server_error_page_renders_without_a_request_context():
+    from django.template import loader
+
+    page = loader.get_template("500.html").render({})
+    assert "<h1>Something went wrong</h1>" in page
