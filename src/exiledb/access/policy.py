@@ -31,19 +31,13 @@ from exiledb.cases.models import (
 )
 from exiledb.vocab import codebook
 
+from .models import RemovalRequest
 from .roles import role_of
 from .withhold import WITHHELD, Withholder
 
 PUBLIC = "public"
 INTERNAL = "internal"
 AUDIENCES = (PUBLIC, INTERNAL)
-
-# Fields never shown to the public, whatever the record's visibility.
-CONFIDENTIAL_FIELDS = {
-    "persons": ("contact_details", "confidential_notes"),
-    "incidents": ("confidential_notes",),
-}
-
 
 # --- who may do what ---------------------------------------------------------------------------
 
@@ -90,9 +84,6 @@ def has_role(user: Any) -> bool:
     return effective_role(user) is not None
 
 
-is_staff_reader = has_role
-
-
 def may_publish(user: Any) -> bool:
     return effective_role(user) in PUBLISHING_ROLES
 
@@ -109,10 +100,16 @@ def may_see_confidential(user: Any) -> bool:
 
 
 # Fields that hold material about informants and families: only cleared roles see them, and
-# the public never does.
+# the public never does (the public transform empties them in every record it publishes).
 CONFIDENTIAL_FIELDS_BY_MODEL: dict[type[Model], tuple[str, ...]] = {
     Person: ("contact_details", "confidential_notes"),
     Incident: ("confidential_notes",),
+    RemovalRequest: ("requester", "details"),
+}
+# The same, by record type of the interchange format.
+CONFIDENTIAL_FIELDS = {
+    "persons": CONFIDENTIAL_FIELDS_BY_MODEL[Person],
+    "incidents": CONFIDENTIAL_FIELDS_BY_MODEL[Incident],
 }
 
 
@@ -120,10 +117,7 @@ def hidden_fields(model: type[Model], user: Any) -> tuple[str, ...]:
     """The confidential fields of `model` that `user` may not see (empty when cleared)."""
     if may_see_confidential(user):
         return ()
-    fields = CONFIDENTIAL_FIELDS_BY_MODEL.get(model, ())
-    if model.__name__ == "RemovalRequest":
-        fields = ("requester", "details")
-    return fields
+    return CONFIDENTIAL_FIELDS_BY_MODEL.get(model, ())
 
 
 def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
