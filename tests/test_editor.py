@@ -260,15 +260,15 @@ def test_a_coder_cannot_publish(client, personas, data):
     assert Incident.objects.count() == before
 
 
-def test_an_editor_can_publish(client, personas, data):
+def test_an_editor_cannot_add_an_incident_as_published(client, personas, data):
+    """Publishing goes through review (tests/test_review.py): a new incident is a draft."""
     signed_in(client, personas["editor"])
     response = client.post(
         ADD, incident_post(review_status="published", citations=[citation(data["source"])])
     )
-    assert response.status_code == 302, all_errors(response)
-    stored = Incident.objects.get(title="Detained in Moscow on a Red Notice")
-    assert stored.review_status == "published"
-    assert stored.citations.get().source == data["source"]
+    assert response.status_code == 200
+    assert "A new incident starts as a draft" in all_errors(response)
+    assert not Incident.objects.filter(title="Detained in Moscow on a Red Notice").exists()
 
 
 def test_a_coder_can_read_but_not_change_a_published_incident(client, personas, data):
@@ -342,15 +342,6 @@ def test_a_targeted_relative_needs_the_exile_as_a_row_error(client, personas, da
     )
     assert response.status_code == 200
     assert "a targeted relative needs the exile they were targeted for" in all_errors(response)
-
-
-def test_a_published_incident_without_a_citation_is_refused(client, personas, data):
-    signed_in(client, personas["editor"])
-    before = Incident.objects.count()
-    response = client.post(ADD, incident_post(review_status="published"))
-    assert response.status_code == 200
-    assert "a published incident needs at least one citation" in all_errors(response)
-    assert Incident.objects.count() == before
 
 
 def test_an_unchanged_published_proxy_incident_saves_and_loses_no_rows(client, personas, data):

@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         ("otp_reset", "had two-factor sign-in reset"),
         ("redact", "removed a person from public output"),
         ("request", "recorded a removal or correction request"),
+        ("status", "changed an incident's review status"),
     )
 
     seq = models.BigAutoField(primary_key=True, help_text="Position in the chain.")

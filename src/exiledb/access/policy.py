@@ -15,12 +15,15 @@ disagree about what the public may know.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from exiledb.cases.models import (
+    Affiliation,
+    Citation,
     Incident,
     Involvement,
     Name,
@@ -99,6 +102,145 @@ def may_see_confidential(user: Any) -> bool:
     return has_role(user) and bool(user.has_perm("access.view_confidential"))
 
 
+# --- the review workflow: draft -> reviewed -> published ---------------------------------------
+#
+# Coders write drafts; an editor or admin who did not write the draft marks it reviewed (no
+# self-approval); an editor or admin publishes a reviewed incident. Who wrote a draft is read
+# from the edit history (django-simple-history's history_user), so no extra column can drift
+# from what the history says.
+
+DRAFT, REVIEWED, PUBLISHED = "draft", "reviewed", "published"
+REVIEWING_ROLES = frozenset({"editor", "admin"})  # mark drafts reviewed
+WRITING_ROLES = frozenset({"coder", "editor", "admin"})  # add and change records
+# The change reason of a history row written by a status change alone ("status: reviewed").
+# A row counts as status-only when it has this reason *and* its fields equal the row before
+# it, so a reason alone cannot hide a change of content.
+STATUS_REASON = "status: "
+_NOT_CONTENT = {"review_status", "updated_at"}
+
+
+def _content(row: Any) -> tuple[Any, ...]:
+    return tuple(
+        getattr(row, f.attname)
+        for f in Incident._meta.concrete_fields
+        if f.name not in _NOT_CONTENT
+    )
+
+
+def _status_only(row: Any, older: Any) -> bool:
+    """A history row written by a status change alone (mark reviewed, publish, return)."""
+    return (
+        older is not None
+        and (row.history_change_reason or "").startswith(STATUS_REASON)
+        and _content(row) == _content(older)
+    )
+
+
+def authors_from_history(rows: list[Any]) -> set[Any]:
+    """The ids of the accounts that created or changed a draft since its last review that still
+    stands, from its history rows, newest first (None for rows without an account: imports).
+
+    Walking back from the newest row: every draft row that is not a bare status change is
+    authorship. A reviewed or published row ends the walk: what came before was reviewed by
+    someone else. But when the draft was *returned* to draft (a status-only row), that review
+    was withdrawn, so the walk goes on past it to the drafts it had covered."""
+    authors: set[Any] = set()
+    withdrawn = skipping = False
+    for i, row in enumerate(rows):
+        older = rows[i + 1] if i + 1 < len(rows) else None
+        if row.review_status != DRAFT:
+            if not withdrawn:
+                break
+            skipping = True
+            continue
+        if skipping:  # past the withdrawn review: back in the drafts it had covered
+            withdrawn = skipping = False
+        if older is not None and older.review_status != DRAFT and _status_only(row, older):
+            withdrawn = True
+            continue
+        authors.add(row.history_user_id)
+    return authors
+
+
+def draft_authors(incidents: Iterable[Incident]) -> dict[Any, set[Any]]:
+    """`authors_from_history` for each incident, in one query per 500 incidents."""
+    ids = [i.pk for i in incidents]
+    rows: dict[Any, list[Any]] = defaultdict(list)
+    history: Any = Incident.history  # type: ignore[attr-defined]
+    for start in range(0, len(ids), 500):
+        for row in history.filter(id__in=ids[start : start + 500]).order_by("-history_date"):
+            rows[row.id].append(row)
+    return {pk: authors_from_history(rows[pk]) for pk in ids}
+
+
+def may_review(user: Any, incident: Incident | None = None) -> bool:
+    """Editors and admins mark drafts reviewed; given an incident: this draft, which they
+    neither created nor changed since its last review."""
+    if incident is None:
+        return effective_role(user) in REVIEWING_ROLES
+    return may_set_status(user, incident, REVIEWED)
+
+
+def status_refusal(
+    user: Any, incident: Incident, new_status: str, authors: set[Any] | None = None
+) -> str | None:
+    """Why `user` may not move `incident` to `new_status`, or None when they may.
+
+    - draft -> reviewed: editors and admins, but not for a draft they created or changed
+      since its last review;
+    - reviewed -> published: editors and admins (the reviewer may publish);
+    - reviewed -> draft: anyone who may change records (coders, editors, admins);
+    - published -> draft: editors and admins (it leaves the public site);
+    - nothing else: a draft is never published without a review, and a published incident
+      goes back through draft.
+    `authors` may be passed when already known (`draft_authors`)."""
+    found = effective_role(user)
+    current = incident.review_status
+    if found is None or found not in WRITING_ROLES:
+        return _("Your role does not allow changing the review status.")
+    if incident.visibility == "confidential" and not may_see_confidential(user):
+        return _("No such incident.")
+    if new_status not in codebook.REVIEW_STATUS:
+        return _("Unknown review status.")
+    if new_status == current:
+        return _("The incident is already %(status)s.") % {
+            "status": codebook.REVIEW_STATUS.label(current).lower()
+        }
+    if new_status == REVIEWED:
+        if found not in REVIEWING_ROLES:
+            return _("Only an editor or admin can mark an incident reviewed.")
+        if current != DRAFT:
+            return _("Only a draft can be marked reviewed.")
+        if authors is None:
+            authors = draft_authors([incident])[incident.pk]
+        if user.pk in authors:
+            return _(
+                "You created or changed this draft since its last review: someone else must "
+                "review it."
+            )
+    elif new_status == PUBLISHED:
+        if found not in PUBLISHING_ROLES:
+            return _("Only an editor or admin can publish.")
+        if current != REVIEWED:
+            return _("Only a reviewed incident can be published: it must be reviewed first.")
+    elif new_status == DRAFT and current == PUBLISHED and found not in PUBLISHING_ROLES:
+        return _("Only an editor or admin can take a published incident back to draft.")
+    return None
+
+
+def may_set_status(user: Any, incident: Incident, new_status: str) -> bool:
+    return status_refusal(user, incident, new_status) is None
+
+
+def allowed_statuses(user: Any, incident: Incident, authors: set[Any] | None = None) -> list[str]:
+    """The statuses `user` may move `incident` to now, in workflow order."""
+    return [
+        code
+        for code in (DRAFT, REVIEWED, PUBLISHED)
+        if status_refusal(user, incident, code, authors) is None
+    ]
+
+
 # Fields that hold material about informants and families: only cleared roles see them, and
 # the public never does (the public transform empties them in every record it publishes).
 CONFIDENTIAL_FIELDS_BY_MODEL: dict[type[Model], tuple[str, ...]] = {
@@ -173,7 +315,8 @@ def _spellings(person_ids: list[str]) -> dict[str, list[str]]:
 
 
 def _kinship_label(code: str) -> str:
-    return codebook.KINSHIP.label(code)
+    # English, whoever asks: a pseudonym is data (exports, the search index), the same for all.
+    return codebook.KINSHIP.label(code, translate=False)
 
 
 class Publication:
@@ -186,13 +329,11 @@ class Publication:
     @staticmethod
     def public_persons(incidents: QuerySet[Incident]) -> QuerySet[Person]:
         """Public, unredacted persons who take part in a published incident."""
-        return (
-            Person.objects.filter(visibility=PUBLIC, redacted=False)
-            .filter(
-                Q(involvements__incident__in=incidents)
-                | Q(proxy_involvements__incident__in=incidents)
-            )
-            .distinct()
+        # Semi-joins (IN subqueries), not joins with DISTINCT: the engines answer them from
+        # the indexes without multiplying rows by involvements.
+        involved = Involvement.objects.filter(incident__in=incidents)
+        return Person.objects.filter(visibility=PUBLIC, redacted=False).filter(
+            Q(pk__in=involved.values("person")) | Q(pk__in=involved.values("linked_exile"))
         )
 
     def __init__(self, scope: QuerySet[Incident] | None = None) -> None:
@@ -225,13 +366,18 @@ class Publication:
             visibility=PUBLIC, person__in=self.person_qs, other__in=self.person_qs
         )
         self.incident_qs = incidents
-        cited = Q(citations__incident__in=incidents) | Q(citations__person__in=self.person_qs)
-        self.source_qs = Source.objects.filter(cited, visibility=PUBLIC).distinct()
+        cited = Q(pk__in=Citation.objects.filter(incident__in=incidents).values("source")) | Q(
+            pk__in=Citation.objects.filter(person__in=self.person_qs).values("source")
+        )
+        self.source_qs = Source.objects.filter(cited, visibility=PUBLIC)
         self.source_ids = {str(pk) for pk in self.source_qs.values_list("pk", flat=True)}
+        perpetrators = Incident.perpetrators.through.objects.filter(incident__in=incidents)
+        affiliated = Affiliation.objects.filter(person__in=self.person_qs)
         self.organization_qs = Organization.objects.filter(
-            Q(incidents_perpetrated__in=incidents) | Q(affiliations__person__in=self.person_qs),
+            Q(pk__in=perpetrators.values("organization"))
+            | Q(pk__in=affiliated.values("organization")),
             visibility=PUBLIC,
-        ).distinct()
+        )
         self.organization_ids = {
             str(pk) for pk in self.organization_qs.values_list("pk", flat=True)
         }
@@ -244,7 +390,9 @@ class Publication:
             person_id__in=unnameable, visibility=PUBLIC
         ).values_list("person_id", "kinship", "other_id"):
             other = self.persons.get(str(other_id))
-            if other and other["nameable"]:
+            # Only a real, public name: a descriptive one ("mother of ...") may itself name
+            # someone withheld.
+            if other and other["nameable"] and other["known"]:
                 ties.setdefault(str(person_id), (kinship, other["display"]))
         for pk in unnameable:
             info = self.persons[str(pk)]
@@ -260,7 +408,20 @@ class Publication:
         info = self.persons.get(str(person_id)) if person_id else None
         if info is None:
             return None
-        return info["display"] if info["nameable"] else info["public_name"]
+        if not info["nameable"]:
+            return info["public_name"]
+        # A descriptive name ("mother of ...") can name someone withheld: scrub it.
+        return info["display"] if info["known"] else self.scrub(info["display"])
+
+    def searchable_names(self, person_ids: Iterable[str]) -> dict[str, list[str]]:
+        """What public search may match for each of these persons: the public name, and every
+        recorded spelling of those who may be named (the others are found by pseudonym only)."""
+        ids = [pid for pid in person_ids if pid in self.persons]
+        nameable = [pid for pid in ids if self.persons[pid]["nameable"]]
+        out = {pid: [self.public_name(pid) or ""] for pid in ids}
+        for pid, spellings in _spellings(nameable).items():
+            out[pid] += spellings
+        return out
 
     def _withholder(self, incidents: QuerySet[Incident], unnameable: list[Any]) -> Withholder:
         """Every spelling of every person connected to the published records who may not be
@@ -367,6 +528,8 @@ class Publication:
         ]
         if info["nameable"]:
             rec["summary"] = self.scrub(rec["summary"])
+            if not info["known"]:
+                rec["display_name"] = self.scrub(rec["display_name"])
             rec["names"] = [
                 {**n, "note": "", "source": n["source"] if n["source"] in self.source_ids else None}
                 for n in rec["names"]

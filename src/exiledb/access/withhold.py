@@ -32,6 +32,9 @@ class Withholder:
         self.phrases: dict[str, str] = {}  # casefolded spelling -> replacement
         self.words: dict[str, str] = {}  # a capitalised word of a spelling -> replacement
         self.public_words: set[str] = set()  # words of names the public may see
+        self._start_words: set[str] | None = None
+        self._start_count = 0
+        self._longest = MAX_WORDS
 
     def withhold(self, spellings: Iterable[str], replacement: str) -> None:
         for spelling in spellings:
@@ -55,16 +58,19 @@ class Withholder:
         if not text or not self.phrases:
             return text
         words = list(_WORD.finditer(text))
+        folded = [m.group().casefold() for m in words]
+        starts = self._starts()
         out: list[str] = []
         last = 0
         i = 0
         while i < len(words):
             hit = None
-            for size in range(min(MAX_WORDS, len(words) - i), 0, -1):
-                key = _key(m.group() for m in words[i : i + size])
-                if key in self.phrases:
-                    hit = (size, self.phrases[key])
-                    break
+            if folded[i] in starts:  # most words start no spelling: one set lookup
+                for size in range(min(self._longest, len(words) - i), 0, -1):
+                    key = " ".join(folded[i : i + size])
+                    if key in self.phrases:
+                        hit = (size, self.phrases[key])
+                        break
             if hit is None:
                 word = words[i].group()
                 if word in self.words and word not in self.public_words:
@@ -79,3 +85,11 @@ class Withholder:
             i += size
         out.append(text[last:])
         return "".join(out)
+
+    def _starts(self) -> set[str]:
+        """The first words of the withheld spellings, and the longest spelling in words."""
+        if self._start_words is None or self._start_count != len(self.phrases):
+            self._start_words = {key.split(" ", 1)[0] for key in self.phrases}
+            self._longest = max((key.count(" ") + 1 for key in self.phrases), default=1)
+            self._start_count = len(self.phrases)
+        return self._start_words

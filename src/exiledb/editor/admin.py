@@ -1,33 +1,41 @@
 """The data-entry editor: the Django admin, mounted at /editor/, shaped for coding cases.
 
 Who may do what (exiledb.access.roles and .access): viewers read, coders add and change drafts
-but neither publish nor delete, editors and admins publish and delete. Confidential fields are
-shown to editors and admins only. Every model keeps its history, which is browsable here but is
-not reverted from here (a revert would skip the checks that span records).
+but neither review, publish nor delete, editors and admins review (not their own drafts),
+publish and delete. Confidential fields are shown to editors and admins only. Every model keeps
+its history, shown in words (`history.py`); an old version is restored through the record's
+own form, so every rule runs (simple_history's own revert, which would skip them, stays off).
+The review workflow (status buttons, the queue) is in `review.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from exiledb.access import audit
 from exiledb.access.policy import (
+    DRAFT,
+    PUBLISHED,
+    REVIEWED,
     has_role,
     hidden_fields,
     may_delete,
     may_publish,
+    may_review,
     may_see_confidential,
     visible,
 )
@@ -47,6 +55,7 @@ from exiledb.cases.models import (
 from exiledb.vocab import codebook
 
 from . import forms as ef
+from . import history, review
 from .filters import StageFilter, TacticFilter, country_filter
 
 FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
@@ -88,18 +97,24 @@ def _without(fieldsets: Any, hidden: set[str]) -> list[tuple[Any, dict[str, Any]
     return out
 
 
-def sync_codes(rows: Any, field: str, codes: Sequence[str]) -> None:
+def sync_codes(rows: Any, field: str, codes: Sequence[str], when: Any = None) -> None:
     """Make a record's code rows (tactics, categories) match the ticked boxes.
 
-    Row by row, not in bulk, so that each added or removed code is in the history.
+    Row by row, not in bulk, so that each added or removed code is in the history, dated
+    `when` (the record's own history row gets the same time, which ties them together).
     """
     existing = {getattr(row, field): row for row in rows.all()}
     for code, row in existing.items():
         if code not in codes:
+            if when is not None:
+                row._history_date = when
             row.delete()
     for code in codes:
         if code not in existing:
-            rows.create(**{field: code})
+            row = rows.model(**{rows.field.name: rows.instance, field: code})
+            if when is not None:
+                row._history_date = when
+            row.save()
 
 
 def blank_first(db_field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -111,18 +126,6 @@ def blank_first(db_field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     if not db_field.blank and db_field.get_default() == "" and "choices" not in kwargs:
         return {**kwargs, "choices": db_field.get_choices(include_blank=True)}
     return kwargs
-
-
-class _HiddenChanges(HistoricalRecordContextHelper):
-    """History deltas without the fields the reader may not see."""
-
-    def __init__(self, model: Any, record: Any, hidden: set[str]) -> None:
-        super().__init__(model, record)
-        self.hidden = hidden
-
-    def context_for_delta_changes(self, delta: Any) -> list[dict[str, Any]]:
-        shown = [c for c in delta.changes if c.field not in self.hidden]
-        return super().context_for_delta_changes(replace(delta, changes=shown))
 
 
 class EditorAdmin(SimpleHistoryAdmin):
@@ -157,6 +160,11 @@ class EditorAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_delete(request.user) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not hasattr(obj, "_history_date"):
+            obj._history_date = timezone.now()  # shared with the code rows saved with it
+        super().save_model(request, obj, form, change)
 
     # Confidential records: not listed, searched, autocompleted or opened by uncleared roles.
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -196,9 +204,25 @@ class EditorAdmin(SimpleHistoryAdmin):
         hidden = self._hidden(request)
         return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
 
-    # History: browsable by everyone who may view the record; never reverted from here.
+    # History: in words for everyone who may view the record (history.py); simple_history's
+    # revert stays off, and "Restore this version" goes through the record's form instead.
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        restore = path(
+            "<path:object_id>/history/<str:version_id>/restore/",
+            self.admin_site.admin_view(self.restore_view),
+            name="{}_{}_restore".format(*info),
+        )
+        return [restore, *super().get_urls()]
+
+    def restore_view(self, request: HttpRequest, object_id: str, version_id: str) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:  # hidden or missing: answered alike, as the change page does
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return history.restore_page(self, request, obj, version_id)
 
     def _visible_or_404(self, request: HttpRequest, object_id: str) -> Any:
         """simple_history reads old versions from the history table, around get_queryset: a
@@ -211,16 +235,27 @@ class EditorAdmin(SimpleHistoryAdmin):
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: Any = None
     ) -> HttpResponse:
-        audit.audited_read(request, self._visible_or_404(request, object_id))
-        response: HttpResponse = super().history_view(request, object_id, extra_context)
-        return response
+        obj = self._visible_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        audit.audited_read(request, obj)
+        return history.history_page(self, request, obj)
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
         if request.method == "POST":
-            raise PermissionDenied("Old versions are read-only; copy what you need instead.")
-        audit.audited_read(request, self._visible_or_404(request, object_id))
+            raise PermissionDenied("Old versions are read-only: use 'Restore this version'.")
+        obj = self._visible_or_404(request, object_id)
+        manager: Any = self.model.history  # type: ignore[attr-defined]
+        try:
+            version = manager.filter(id=obj.pk, history_id=version_id).first()
+        except ValidationError as exc:  # not a version id at all
+            raise Http404("no such version") from exc
+        cleared = may_see_confidential(request.user)
+        if version is not None and history.sealed(self.model, version, request.user, cleared):
+            raise Http404("no such version")  # from a time the reader may not read
+        audit.audited_read(request, obj)
         response: HttpResponse = super().history_form_view(
             request, object_id, version_id, extra_context
         )
@@ -268,11 +303,6 @@ class EditorAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         for name, hidden in kept.items():
             getattr(obj, name).add(*hidden)
-
-    def get_historical_record_context_helper(
-        self, request: HttpRequest, historical_record: Any
-    ) -> HistoricalRecordContextHelper:
-        return _HiddenChanges(self.model, historical_record, self._hidden(request))
 
 
 class EditorInline(admin.TabularInline):
@@ -416,7 +446,12 @@ class PersonAdmin(EditorAdmin):
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if "categories" in form.cleaned_data:
-            sync_codes(obj.categories, "category", form.cleaned_data["categories"])
+            sync_codes(
+                obj.categories,
+                "category",
+                form.cleaned_data["categories"],
+                getattr(obj, "_history_date", None),
+            )
 
 
 # --- Incidents -------------------------------------------------------------------------------
@@ -442,7 +477,9 @@ class IncidentCitationInline(CitationInline):
 @admin.register(Incident)
 class IncidentAdmin(EditorAdmin):
     form = ef.IncidentForm
+    change_form_template = "editor/incident_change_form.html"
     inlines = [InvolvementInline, IncidentCitationInline]
+    actions = ["mark_reviewed", "publish", "return_to_draft"]
     autocomplete_fields = ["perpetrators"]
     readonly_fields = ["stage_label", "date_precision", "year"]
     fieldsets = [
@@ -534,7 +571,54 @@ class IncidentAdmin(EditorAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"may_publish": may_publish(request.user)})
+        return type(
+            form.__name__,
+            (form,),
+            {"may_publish": may_publish(request.user), "user": request.user},
+        )
+
+    # --- the review workflow (review.py; the rules are the policy's) ----------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        status = path(
+            "<path:object_id>/status/",
+            self.admin_site.admin_view(self.status_view),
+            name="cases_incident_status",
+        )
+        return [status, *super().get_urls()]
+
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return review.status_view(self, request, unquote(object_id))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if obj is not None:
+            may_change = self.has_change_permission(request, obj)
+            extra_context = {
+                **(extra_context or {}),
+                "review": review.panel(request, obj, may_change),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return may_review(request.user)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return may_publish(request.user)
+
+    @admin.action(description=gettext_lazy("Mark reviewed"), permissions=["review"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        review.bulk_status(self, request, queryset, REVIEWED)
+
+    @admin.action(description=gettext_lazy("Publish"), permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        review.bulk_status(self, request, queryset, PUBLISHED)
+
+    @admin.action(description=gettext_lazy("Return to draft"), permissions=["change"])
+    def return_to_draft(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        review.bulk_status(self, request, queryset, DRAFT)
 
     @admin.display(description="date", ordering="date_earliest")
     def when(self, obj: Incident) -> str:
@@ -565,7 +649,10 @@ class IncidentAdmin(EditorAdmin):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*super().get_readonly_fields(request, obj), "perpetrators_shown"]
+        # The status changes by its own buttons (review.py), never with the content: a save
+        # that carried both could approve the saver's own changes.
+        status = ["review_status"] if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), "perpetrators_shown", *status]
 
     @admin.display(description="perpetrators")
     def perpetrators_shown(self, obj: Incident) -> str:
@@ -593,17 +680,69 @@ class IncidentAdmin(EditorAdmin):
         return "; ".join(codebook.TACTICS.label(code) for code in obj.tactic_codes)
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        when = timezone.now()
+        extra: Any = obj  # the attributes below steer simple_history and save_related
+        extra._history_date = when
+        if change:
+            extra._review_before = (
+                Incident.objects.filter(pk=obj.pk).values_list("review_status", flat=True).first()
+            )
+        else:
+            extra._history_type = "+"
+        # The version's one history row is written by save_related, once the tactics, the
+        # inline rows and the perpetrators are saved and the status is settled.
+        extra.skip_history_when_saving = True
         tactics = form.cleaned_data.get("tactics")
         if tactics is None:
             super().save_model(request, obj, form, change)
             return
         if change:
             # Rows first: Incident.save() derives the stage again from the stored tactics.
-            sync_codes(obj.tactics, "tactic", tactics)
+            sync_codes(obj.tactics, "tactic", tactics, when)
         obj.derive(tactics)
         super().save_model(request, obj, form, change)
         if not change:
-            sync_codes(obj.tactics, "tactic", tactics)
+            sync_codes(obj.tactics, "tactic", tactics, when)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Save the rows, then write the version: a change to the content of a reviewed or
+        published incident sends it back to draft, to be reviewed again by someone else."""
+        obj: Any = form.instance
+        try:
+            super().save_related(request, form, formsets, change)
+        finally:
+            obj.__dict__.pop("skip_history_when_saving", None)
+        changed = form.has_changed() or any(formset.has_changed() for formset in formsets)
+        if change and not changed:
+            return  # nothing changed: no new version
+        before = getattr(obj, "_review_before", None)
+        if change and before in (REVIEWED, PUBLISHED):
+            obj.review_status = DRAFT
+            restored = (getattr(obj, "_change_reason", None) or "").startswith(
+                history.RESTORE_REASON
+            )
+            if not restored:
+                obj._change_reason = history.SENT_BACK_REASON
+            review.record_status(
+                request, obj, before, DRAFT, "restored" if restored else "content changed"
+            )
+            if restored:  # the restore page says so itself
+                pass
+            elif before == PUBLISHED:
+                messages.warning(
+                    request,
+                    _(
+                        "Your change took the incident off the public site: it is a draft "
+                        "again until someone else reviews it and it is published again."
+                    ),
+                )
+            else:
+                messages.warning(
+                    request,
+                    _("Your change sent the incident back to draft: it needs a review again."),
+                )
+        obj.save()  # the version's history row, with this request's user and time
+        obj.__dict__.pop("_history_type", None)
 
 
 # --- Relationships, sources, organisations ----------------------------------------------------

@@ -17,7 +17,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
+from exiledb.access.policy import DRAFT, PUBLISHED, allowed_statuses, status_refusal
 from exiledb.cases import rules
 from exiledb.vocab import codebook
 
@@ -161,22 +163,30 @@ class IncidentForm(forms.ModelForm):
         help_text="Tick everything that was done. The stage is derived from the tactics when "
         "you save: proxy incidents count as stage 1. Hover over a box for its definition.",
     )
-    # Set per request by the admin: may this user publish?
+    # Set per request by the admin: may this user publish, and who is it (for the policy)?
     may_publish: ClassVar[bool] = True
+    user: ClassVar[Any] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.instance._state.adding:
+        adding = self.instance._state.adding
+        if self.instance.pk and not adding:
             self.initial.setdefault("tactics", self.instance.tactic_codes)
         status = self.fields.get("review_status")
-        if status is not None and not self.may_publish:
-            # Offer only what this user may choose; a forged "published" still reaches
-            # clean_review_status, which says why it is refused.
-            keep = {"draft", "reviewed", self.instance.review_status}
+        if status is not None:
+            # Offer only what this user may choose; a forged value still reaches
+            # clean_review_status, which says why it is refused. (The editor shows the status
+            # of a stored incident read-only: it changes by its own buttons.)
+            if adding:
+                keep = {DRAFT}
+            else:
+                current = self.instance.review_status
+                keep = {current, *allowed_statuses(self.user, self.instance)}
             status.widget.choices = [c for c in codebook.REVIEW_STATUS.choices() if c[0] in keep]
-            status.help_text = (
-                "Only published incidents reach the public. Editors publish: set 'Reviewed' "
-                "when the incident is ready."
+            status.help_text = _(
+                "A new incident starts as a draft. An editor or admin who did not write it "
+                "marks it reviewed; then it can be published. Only published incidents reach "
+                "the public."
             )
 
     def clean_tactics(self) -> list[str]:
@@ -191,13 +201,34 @@ class IncidentForm(forms.ModelForm):
         return tactics
 
     def clean_review_status(self) -> str:
+        """Draft -> reviewed -> published, as the access policy allows: a POST cannot skip a
+        step or approve its own draft."""
         status: str = self.cleaned_data["review_status"]
-        already = not self.instance._state.adding and self.instance.review_status == status
-        if status == "published" and not self.may_publish and not already:
+        if self.instance._state.adding:
+            if status == DRAFT:
+                return status
+            if status == PUBLISHED and not self.may_publish:
+                raise ValidationError(
+                    _(
+                        "Only an editor or admin can publish, once someone who did not write "
+                        "the incident has reviewed it. Save it as a draft."
+                    )
+                )
             raise ValidationError(
-                "Only an editor or admin can publish. Set the status to 'Reviewed' and ask "
-                "an editor to publish it."
+                _(
+                    "A new incident starts as a draft. Save it; then an editor or admin who "
+                    "did not write it marks it reviewed, and it can be published."
+                )
             )
+        if status == self.instance.review_status:
+            return status
+        if self.has_changed() and set(self.changed_data) - {"review_status"}:
+            raise ValidationError(
+                _("Change the status on its own, not together with the content: save first.")
+            )
+        refusal = status_refusal(self.user, self.instance, status)
+        if refusal is not None:
+            raise ValidationError(refusal)
         return status
 
 

@@ -1,4 +1,5 @@
-"""The editor's admin site: its titles, its index grouped by task, and the role gate."""
+"""The editor's admin site: its titles, its index grouped by task with the review panel, the
+review queue, and the role gate."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path, reverse
 
 from exiledb.access.auth import LoginForm
 from exiledb.access.policy import has_role, needs_second_factor, passed_second_factor
@@ -26,6 +28,7 @@ class EditorSite(admin.AdminSite):
     index_title = "Code cases"
     site_url = "/"
     login_form = LoginForm
+    index_template = "editor/index.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Staff status alone is not enough: the account must hold one of the roles, and
@@ -40,6 +43,22 @@ class EditorSite(admin.AdminSite):
             target = request.GET.get("next") or reverse("admin:index")
             return redirect(f"{reverse('otp')}?{urlencode({'next': target})}")
         return super().login(request, extra_context)
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        from . import review
+
+        queue = path(
+            "review/",
+            self.admin_view(lambda request: review.queue_view(self, request)),
+            name="review",
+        )
+        return [queue, *super().get_urls()]
+
+    def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
+        from . import review
+
+        extra_context = {**(extra_context or {}), "review_counts": review.counts(request.user)}
+        return super().index(request, extra_context)
 
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
