@@ -208,3 +208,16 @@ def cli(tmp_path: Path):
             autocommit=True,
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def public_site(settings: Any, tmp_path: Path) -> None:
+    """Settings for tests of the site: downloads cached under a temporary DATA_DIR, static files
+    without collectstatic's manifest (`exiledb serve` collects them), DEBUG off, a fast hasher."""
+    settings.DATA_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path
+    settings.DEBUG = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

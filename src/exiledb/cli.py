@@ -313,6 +313,7 @@ def serve(
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    _index_ready()
     from gunicorn.app.base import BaseApplication
 
     from exiledb.wsgi import application
@@ -333,6 +334,43 @@ def serve(
     debug = " (DEBUG on)" if settings.DEBUG else ""
     out.print(f"Serving exiledb on http://{host}:{port}/ - editor at /editor/{debug}")
     Server().run()
+
+
+def _index_ready() -> None:
+    """Build the public index before serving if it has never been built (a database from an
+    older version, a restored backup), so that no reader's request waits for it."""
+    from exiledb.explore.models import State
+
+    if not State.objects.filter(pk=1, built=True).exists():
+        err.print("Building the public index (once)...")
+        count = _rebuild_index()
+        err.print(f"Indexed {count} published incidents.")
+
+
+def _rebuild_index() -> int:
+    import time
+
+    from exiledb.explore import index
+
+    started = time.monotonic()
+    count = index.rebuild()
+    err.print(f"Public index rebuilt in {time.monotonic() - started:.1f} s.")
+    return count
+
+
+@app.command()
+@handles_errors
+def reindex() -> None:
+    """Rebuild the public index behind the incident list, its search and the map.
+
+    Imports rebuild it and edits refresh it by themselves; run it after restoring a database
+    backup, or to time a rebuild.
+
+    Example: exiledb reindex
+    """
+    _setup()
+    count = _rebuild_index()
+    out.print(f"Indexed {count} published incidents.")
 
 
 class Role(StrEnum):

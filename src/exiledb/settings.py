@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "exiledb.cases",
     "exiledb.access",
     "exiledb.editor",
+    "exiledb.explore",
     "exiledb.public",
 ]
 
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language; URLs stay the same.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,6 +154,12 @@ PASSWORD_HASHERS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
+# The Russian catalogue ships compiled (locale/ru/LC_MESSAGES/django.mo): no gettext at runtime.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice lasts until the browser closes, like the session; never sent to scripts.
+LANGUAGE_COOKIE_AGE = None
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -179,6 +188,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = _flag("EXILEDB_HTTPS")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

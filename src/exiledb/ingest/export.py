@@ -190,7 +190,9 @@ def flat_row(
         "year": dates.year(rec["date"]),
         "country_name": COUNTRIES.get(rec["country"], ""),
         "tactics": "; ".join(rec["tactics"]),
-        "tactic_labels": "; ".join(codebook.TACTICS.label(t) for t in rec["tactics"]),
+        "tactic_labels": "; ".join(
+            codebook.TACTICS.label(t, translate=False) for t in rec["tactics"]
+        ),
         "targets": names("target"),
         "relatives_targeted": names("relative_targeted"),
         "linked_exiles": names("", "linked_exile"),

@@ -201,6 +201,12 @@ def apply(
                     raise ImportFailed(problems)
             for model in _CHILD_MODELS:
                 bulk.fix_sequence(model)
+            if not dry_run and loader.summary.changed:
+                # The public index follows in the same transaction: it never shows what the
+                # import changed away, nor lags what it published.
+                from exiledb.explore import index
+
+                index.rebuild()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils.dates import MONTHS
+from django.utils.dates import MONTHS, MONTHS_ALT
 from django.utils.translation import gettext as _
 
 from exiledb.vocab import COUNTRIES, codebook, dates
+from exiledb.vocab.codebook import translated
 
 
 def country(code: str | None) -> str:
-    """The English short name of an ISO 3166-1 code (the code itself when unknown)."""
-    return COUNTRIES.get(code or "", code or "")
+    """The short name of an ISO 3166-1 code in the reader's language (the code itself when
+    unknown)."""
+    name = COUNTRIES.get(code or "")
+    return translated(name) if name else code or ""
 
 
 def date_text(value: str | None) -> str:
@@ -35,7 +38,13 @@ def date_text(value: str | None) -> str:
     month = str(MONTHS[int(text[5:7])])
     if precision == "month":
         return _("%(month)s %(year)d (month known)") % {"month": month, "year": year}
-    return _("%(day)d %(month)s %(year)d") % {"day": int(text[8:10]), "month": month, "year": year}
+    # the month as it reads after a day (Russian: genitive, "22 сентября"); in English the same
+    day_month = str(MONTHS_ALT[int(text[5:7])])
+    return _("%(day)d %(month)s %(year)d") % {
+        "day": int(text[8:10]),
+        "month": day_month,
+        "year": year,
+    }
 
 
 def date_range_text(start: str | None, end: str | None) -> str:

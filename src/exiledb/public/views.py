@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, override
 from django.views.decorators.http import require_safe
 
 from exiledb.access import audit
@@ -30,16 +30,25 @@ from exiledb.access.policy import (
     visible_persons,
 )
 from exiledb.analysis import stats
+from exiledb.explore import filters as explore_filters
+from exiledb.explore import index as explore_index
+from exiledb.explore.models import Entry
 from exiledb.ingest.serialize import iter_records
-from exiledb.vocab import CODEBOOK_VERSION, COUNTRIES, VOCABULARIES, case_stage, codebook
+from exiledb.vocab import CODEBOOK_VERSION, VOCABULARIES, case_stage, codebook
 
 from . import cases as case_data
-from . import display, network
+from . import charts, display, network
 
 CASES_PER_PAGE = 50
 CASE_SORTS = ("name", "stage")
 QUERY_MAX = 200
 LATEST = 8
+# stats.FLOOR_NOTE, marked for makemessages: the pages show it translated (the figures and
+# `exiledb stats` keep it in English). tests/test_i18n.py fails when the two differ.
+gettext_noop(
+    "Counts of documented incidents and cases only: a floor, not an estimate of how "
+    "much repression took place."
+)
 
 
 @require_safe
@@ -51,13 +60,29 @@ def home(request: HttpRequest) -> HttpResponse:
         for code, n in list(figures["incidents"]["by_tactic"].items())[:10]
     ]
     hosts = [
-        (COUNTRIES.get(code, code), n)
+        (display.country(code), n)
         for code, n in list(figures["incidents"]["by_host_country"].items())[:10]
     ]
+    by_year = {int(y): n for y, n in figures["incidents"]["by_year"].items()}
+    years = (
+        [(str(y), by_year.get(y, 0)) for y in range(min(by_year), max(by_year) + 1)]
+        if by_year
+        else []
+    )
+    year_unknown = figures["incidents"]["total"] - sum(by_year.values())
     return render(
         request,
         "public/home.html",
-        {"figures": figures, "tactics": tactics, "hosts": hosts, "latest": _latest()},
+        {
+            "figures": figures,
+            "floor_note": _(stats.FLOOR_NOTE),
+            "tactics": tactics,
+            "hosts": hosts,
+            "years": years,
+            "year_unknown": year_unknown,
+            "charts": charts.overview(figures, hosts, years),
+            "latest": _latest(),
+        },
     )
 
 
@@ -101,7 +126,8 @@ def download(request: HttpRequest, fmt: str) -> FileResponse:
 
     if fmt not in DOWNLOADS:
         raise Http404("no such download")
-    path = cached_download(fmt, "public")
+    with override("en"):  # the files keep English labels, whatever language the reader chose
+        path = cached_download(fmt, "public")
     # No client address: public readers (exiles among them) leave no trace beyond the event.
     audit.record(request.user, "export", audience="public", format=fmt, via="web")
     return FileResponse(
@@ -432,6 +458,85 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "version": CODEBOOK_VERSION,
             "contact": contact,
             "contact_is_email": "@" in contact and " " not in contact,
-            "floor_note": stats.FLOOR_NOTE,
+            "floor_note": _(stats.FLOOR_NOTE),
         },
     )
+
+
+# --- the faceted list of incidents -------------------------------------------------------------
+
+INCIDENTS_PER_PAGE = 50
+
+
+def _entry_row(entry: Entry) -> dict[str, Any]:
+    return {
+        "id": entry.incident_id,
+        "title": entry.title,
+        "when": display.date_range_text(entry.date, entry.date_end),
+        "where": display.place_text(
+            {
+                "country": entry.country,
+                "place": entry.place,
+                "region": entry.region,
+                "place_precision": entry.place_precision,
+            }
+        ),
+        "stage": display.stage_text(entry.stage),
+        "kind": explore_filters.KINDS.get(entry.kind, entry.kind),
+    }
+
+
+@require_safe
+def incidents(request: HttpRequest) -> HttpResponse:
+    """Every published incident, narrowed by facets and full-text search (exiledb.explore)."""
+    generation = explore_index.fresh()  # the index writes English text whoever reads first
+    query = explore_filters.Query.parse(request.GET)
+    counts = query.counts(generation)
+    total = counts["total"]
+    paginator = Paginator(range(total), INCIDENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    start = (page.number - 1) * INCIDENTS_PER_PAGE
+    rows = [_entry_row(e) for e in query.ordered()[start : start + INCIDENTS_PER_PAGE]]
+
+    def link(params: list[tuple[str, str]]) -> str:
+        return "?" + urlencode(params) if params else "?"
+
+    return render(
+        request,
+        "public/incidents.html",
+        {
+            "query": query,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "facets": [
+                {**facet, "top": _linked(facet["top"], link), "more": _linked(facet["more"], link)}
+                for facet in explore_filters.facet_list(query, counts)
+            ],
+            "chosen": [
+                {
+                    "label": explore_filters.BY_PARAM[param].label,
+                    "value": explore_filters.BY_PARAM[param].label_of(value),
+                    "href": link(query.toggled(param, value)),
+                }
+                for param, values in query.selected.items()
+                for value in values
+            ],
+            "problems": query.problems,
+            "sorts": [
+                {"label": _("newest first"), "value": "-date"},
+                {"label": _("oldest first"), "value": "date"},
+            ],
+            "hidden": [(k, v) for k, v in query.params() if k not in ("q", "sort")],
+            "previous": link(query.params(page=page.previous_page_number()))
+            if page.has_previous()
+            else "",
+            "next": link(query.params(page=page.next_page_number())) if page.has_next() else "",
+            "clear": reverse("incidents"),
+            "map_link": reverse("map") + link(query.params()),
+        },
+    )
+
+
+def _linked(items: list[dict[str, Any]], link: Any) -> list[dict[str, Any]]:
+    return [{**item, "href": link(item["params"])} for item in items]

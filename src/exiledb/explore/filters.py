@@ -1,0 +1,342 @@
+"""The one filter implementation behind the incidents list, the map and the API.
+
+A query string (`?stage=2&tactic=interpol_notice&q=gadoev`) becomes a `Query`: facet values
+(several values of one facet widen, different facets narrow), a year range, search terms and a
+sort. `Query.entries()` is the matching rows of the public index; `Query.counts()` the number of
+matches per value of every facet, cached per index generation. Values that are not codes of the
+codebook are reported as problems naming the parameter, never silently matched against nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, F, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from exiledb.vocab import COUNTRIES, codebook
+from exiledb.vocab.codebook import Vocabulary, translated
+
+from . import fulltext, text
+from .models import Entry, EntryValue
+
+QUERY_MAX = 200
+SORTS = ("-date", "date")
+INTEGER_COLUMNS = ("stage", "year")
+READ_AND_COUNT = 20_000  # up to this many matches, facet counts are summed in Python
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A way to narrow the incidents: its URL parameter, its label, how its values are
+    checked and labelled, and where they are stored (a column of Entry, or EntryValue rows)."""
+
+    param: str
+    label: Any
+    column: str | None = None  # None: stored as EntryValue rows under `param`
+    vocab: Vocabulary | None = None
+    labeller: Callable[[str], str] | None = None
+    numeric: bool = False
+    order: str = "count"  # "count" (most first), "value" or "-value"
+
+    def valid(self, value: str) -> bool:
+        if self.vocab is not None:
+            return value in self.vocab
+        if self.param in ("origin", "host"):
+            return value in COUNTRIES
+        if self.param == "kind":
+            return value in KINDS
+        if self.numeric:
+            return value.isdigit() and YEAR_MIN <= int(value) <= YEAR_MAX
+        return True
+
+    def label_of(self, value: str) -> str:
+        if self.vocab is not None:
+            return self.vocab.label(value)
+        if self.labeller is not None:
+            return self.labeller(value)
+        return value
+
+
+def _country(code: str) -> str:
+    return translated(COUNTRIES.get(code, code))
+
+
+KINDS = {"abroad": _("Against exiles abroad"), "proxy": _("Against relatives at home (proxy)")}
+
+FACETS: tuple[Facet, ...] = (
+    Facet("stage", _("Stage"), "stage", vocab=codebook.STAGES, order="value"),
+    Facet("kind", _("Abroad or proxy"), "kind", labeller=lambda v: str(KINDS.get(v, v))),
+    Facet("tactic", _("Tactic"), vocab=codebook.TACTICS),
+    Facet("origin", _("Origin state"), "origin", labeller=lambda v: _country(v)),
+    Facet("host", _("Host country"), "host", labeller=lambda v: _country(v)),
+    Facet("year", _("Year"), "year", numeric=True, order="-value"),
+    Facet("category", _("Exile category"), vocab=codebook.EXILE_CATEGORIES),
+    Facet("confidence", _("Confidence"), "confidence", vocab=codebook.CONFIDENCE),
+    Facet("outcome", _("Outcome"), "outcome", vocab=codebook.OUTCOMES),
+)
+BY_PARAM = {f.param: f for f in FACETS}
+PARAMS = (*BY_PARAM, "q", "year_from", "year_to", "sort", "page")
+
+
+@dataclass
+class Problem:
+    param: str
+    value: str
+    message: str
+
+
+@dataclass
+class Query:
+    """What a reader asked for; build it with `Query.parse`."""
+
+    selected: dict[str, list[str]] = field(default_factory=dict)  # facet param -> values
+    q: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "-date"
+    problems: list[Problem] = field(default_factory=list)
+
+    # --- reading the URL -----------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> Query:
+        """From a QueryDict (or a dict of lists or strings). Unknown values become problems
+        and are left out."""
+        query = cls()
+        for facet in FACETS:
+            for raw in _getlist(params, facet.param):
+                value = raw.strip()
+                if facet.param in ("origin", "host"):
+                    value = value.upper()
+                if not value:
+                    continue
+                if not facet.valid(value):
+                    query.problems.append(
+                        Problem(
+                            facet.param,
+                            value,
+                            gettext("%(param)s: unknown value '%(value)s'")
+                            % {"param": facet.param, "value": value},
+                        )
+                    )
+                    continue
+                values = query.selected.setdefault(facet.param, [])
+                if value not in values:
+                    values.append(value)
+        query.q = (_first(params, "q") or "").strip()[:QUERY_MAX]
+        for name in ("year_from", "year_to"):
+            raw = (_first(params, name) or "").strip()
+            if not raw:
+                continue
+            if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+                setattr(query, name, int(raw))
+            else:
+                query.problems.append(
+                    Problem(
+                        name,
+                        raw,
+                        gettext("%(param)s: '%(value)s' is not a year (%(low)d-%(high)d)")
+                        % {"param": name, "value": raw, "low": YEAR_MIN, "high": YEAR_MAX},
+                    )
+                )
+        if query.year_from and query.year_to and query.year_from > query.year_to:
+            query.year_from, query.year_to = query.year_to, query.year_from  # meant as a range
+        sort = (_first(params, "sort") or "-date").strip()
+        if sort in SORTS:
+            query.sort = sort
+        else:
+            query.problems.append(
+                Problem(
+                    "sort",
+                    sort,
+                    gettext("sort: use one of %(choices)s") % {"choices": ", ".join(SORTS)},
+                )
+            )
+        return query
+
+    @property
+    def terms(self) -> list[str]:
+        return text.terms(self.q)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.selected or self.terms or self.year_from or self.year_to)
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        """This query as URL parameters (in a stable order), with some replaced."""
+        out: list[tuple[str, str]] = []
+        selected = changes.pop("selected", self.selected)
+        if self.q and "q" not in changes:
+            out.append(("q", self.q))
+        for facet in FACETS:
+            out += [(facet.param, v) for v in selected.get(facet.param, [])]
+        for name in ("year_from", "year_to"):
+            value = getattr(self, name)
+            if value is not None and name not in changes:
+                out.append((name, str(value)))
+        if self.sort != "-date" and "sort" not in changes:
+            out.append(("sort", self.sort))
+        out += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
+        return out
+
+    def toggled(self, param: str, value: str) -> list[tuple[str, str]]:
+        """The parameters with one facet value added, or removed if it was selected."""
+        selected = {k: list(v) for k, v in self.selected.items()}
+        values = selected.setdefault(param, [])
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
+        return self.params(selected=selected)
+
+    # --- querying the index --------------------------------------------------------------
+
+    def entries(self) -> QuerySet[Entry]:
+        """The matching rows of the public index (unordered)."""
+        qs = Entry.objects.all()
+        for param, values in self.selected.items():
+            facet = BY_PARAM[param]
+            if facet.column is not None:
+                typed: Sequence[Any] = (
+                    [int(v) for v in values] if facet.column in INTEGER_COLUMNS else values
+                )
+                qs = qs.filter(**{f"{facet.column}__in": typed})
+            else:
+                qs = qs.filter(
+                    id__in=EntryValue.objects.filter(facet=param, value__in=values).values(
+                        "entry_id"
+                    )
+                )
+        if self.year_from is not None:
+            qs = qs.filter(year__gte=self.year_from)
+        if self.year_to is not None:
+            qs = qs.filter(year__lte=self.year_to)
+        return fulltext.match(qs, self.terms)
+
+    def ordered(self) -> QuerySet[Entry]:
+        date = F("date_earliest")
+        first = date.asc(nulls_last=True) if self.sort == "date" else date.desc(nulls_last=True)
+        return self.entries().order_by(first, "id" if self.sort == "date" else "-id")
+
+    def counts(self, generation: str) -> dict[str, Any]:
+        """{"total": n, "facets": {param: {value: n}}} for the matching rows, cached until
+        the index changes."""
+        key = hashlib.sha256(repr((generation, self.params())).encode()).hexdigest()
+        cached = cache.get(f"explore:counts:{key}")
+        if cached is not None:
+            return cached
+        qs = self.entries()
+        total = qs.count()
+        facets: dict[str, dict[str, int]] = {f.param: {} for f in FACETS}
+        if total:
+            _count_columns(qs, total, facets)
+            multi = [f.param for f in FACETS if f.column is None]
+            rows = (
+                EntryValue.objects.filter(facet__in=multi, entry_id__in=qs.values("id"))
+                .values_list("facet", "value")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            for param, value, n in rows:
+                facets[param][value] = n
+        out = {"total": total, "facets": facets}
+        cache.set(f"explore:counts:{key}", out, 3600)
+        return out
+
+
+def _count_columns(qs: QuerySet[Entry], total: int, facets: dict[str, dict[str, int]]) -> None:
+    """Counts of the single-valued facets: a few thousand matching rows are read once and
+    counted here (one query instead of one per facet); more are grouped by the database."""
+    columns = [f for f in FACETS if f.column is not None]
+    if total <= READ_AND_COUNT:
+        names = [str(f.column) for f in columns]
+        counters: list[Counter[Any]] = [Counter() for _ in columns]
+        for row in qs.values_list(*names):
+            for counter, value in zip(counters, row, strict=True):
+                counter[value] += 1
+        for facet, counter in zip(columns, counters, strict=True):
+            facets[facet.param] = {str(v): n for v, n in counter.items() if v not in ("", None)}
+        return
+    for facet in columns:
+        blank: dict[str, str] = {} if facet.column in INTEGER_COLUMNS else {str(facet.column): ""}
+        grouped = (
+            qs.exclude(**blank)
+            .filter(**{f"{facet.column}__isnull": False})
+            .values_list(str(facet.column))
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        facets[facet.param] = {str(value): n for value, n in grouped}
+
+
+def _getlist(params: Mapping[str, Any], name: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        values = params.getlist(name)
+    else:
+        raw = params.get(name, [])
+        values = raw if isinstance(raw, (list, tuple)) else [raw]
+    out: list[str] = []
+    for value in values:
+        out += [v for v in str(value).split(",")]
+    return out
+
+
+def _first(params: Mapping[str, Any], name: str) -> str | None:
+    values = _getlist(params, name) if name != "q" else _raw(params, name)
+    return values[0] if values else None
+
+
+def _raw(params: Mapping[str, Any], name: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        return list(params.getlist(name))
+    raw = params.get(name)
+    if raw is None:
+        return []
+    return list(raw) if isinstance(raw, (list, tuple)) else [str(raw)]
+
+
+def facet_list(query: Query, counts: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
+    """The facets as a page shows them: each value with its label, count, whether it is
+    selected and the parameters that toggle it; selected values always shown."""
+    out = []
+    for facet in FACETS:
+        found = counts["facets"].get(facet.param, {})
+        chosen = query.selected.get(facet.param, [])
+        values = list(found.items())
+        if facet.order == "value":
+            values.sort(key=lambda kv: kv[0])
+        elif facet.order == "-value":
+            values.sort(key=lambda kv: kv[0], reverse=True)
+        else:
+            values.sort(key=lambda kv: (-kv[1], facet.label_of(kv[0])))
+        for value in chosen:
+            if value not in found:
+                values.append((value, 0))
+        items = [
+            {
+                "value": value,
+                "label": facet.label_of(value),
+                "count": n,
+                "selected": value in chosen,
+                "params": query.toggled(facet.param, value),
+            }
+            for value, n in values
+        ]
+        out.append(
+            {
+                "param": facet.param,
+                "label": facet.label,
+                "top": [i for i in items[:limit]] + [i for i in items[limit:] if i["selected"]],
+                "more": [i for i in items[limit:] if not i["selected"]],
+                "selected": bool(chosen),
+            }
+        )
+    return out
