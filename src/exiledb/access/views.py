@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -31,13 +33,15 @@ RECOVERY_CODES = 10
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         strip=True,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
-        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        help_text=gettext_lazy(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
     )
 
 
@@ -65,7 +69,9 @@ def otp(request: HttpRequest) -> HttpResponse:
         if matched is not None:
             otp_login(request, matched)
             return redirect(_next(request))
-        form.add_error("token", "That code is not valid (or was used already). Try the next one.")
+        form.add_error(
+            "token", _("That code is not valid (or was used already). Try the next one.")
+        )
     return render(
         request, "access/otp.html", {"form": form, "next": _next(request), "enrol": False}
     )
@@ -88,7 +94,7 @@ def _enrol(request: HttpRequest, form: TokenForm) -> HttpResponse:
             )
         form.add_error(
             "token",
-            "That code does not match. Check the clock of your phone and try the next code.",
+            _("That code does not match. Check the clock of your phone and try the next code."),
         )
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     qr = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111")
