@@ -44,6 +44,11 @@ test-sqlite: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	BIN=$(BIN) scripts/run-tests postgres
 
+# PNGs of the public pages with the demo data, in docs/screenshots/ (needs Debian's chromium).
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python scripts/screenshots.py
+
 docs: $(VENV)/.installed-dev
 	$(BIN)/python -m exiledb.vocab.docs > docs/codebook.md
 
