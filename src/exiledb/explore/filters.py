@@ -237,34 +237,43 @@ class Query:
         total = qs.count()
         facets: dict[str, dict[str, int]] = {f.param: {} for f in FACETS}
         if total:
-            _count_columns(qs, total, facets)
+            ids = _count_columns(qs, total, facets)
             multi = [f.param for f in FACETS if f.column is None]
-            rows = (
-                EntryValue.objects.filter(facet__in=multi, entry_id__in=qs.values("id"))
-                .values_list("facet", "value")
-                .annotate(n=Count("id"))
-                .order_by()
-            )
-            for param, value, n in rows:
-                facets[param][value] = n
+            if ids is None:  # many matches: one grouped query over the filtered set
+                groups = [EntryValue.objects.filter(facet__in=multi, entry_id__in=qs.values("id"))]
+            else:  # few: their facet rows, read by entry (the planners' best path for a few)
+                groups = [
+                    EntryValue.objects.filter(entry_id__in=ids[i : i + 900], facet__in=multi)
+                    for i in range(0, len(ids), 900)
+                ]
+            for group in groups:
+                for param, value, n in (
+                    group.values_list("facet", "value").annotate(n=Count("id")).order_by()
+                ):
+                    facets[param][value] = facets[param].get(value, 0) + n
         out = {"total": total, "facets": facets}
         cache.set(f"explore:counts:{key}", out, 3600)
         return out
 
 
-def _count_columns(qs: QuerySet[Entry], total: int, facets: dict[str, dict[str, int]]) -> None:
+def _count_columns(
+    qs: QuerySet[Entry], total: int, facets: dict[str, dict[str, int]]
+) -> list[int] | None:
     """Counts of the single-valued facets: a few thousand matching rows are read once and
-    counted here (one query instead of one per facet); more are grouped by the database."""
+    counted here (one query instead of one per facet), and their ids returned; more are
+    grouped by the database (None)."""
     columns = [f for f in FACETS if f.column is not None]
     if total <= READ_AND_COUNT:
         names = [str(f.column) for f in columns]
         counters: list[Counter[Any]] = [Counter() for _ in columns]
-        for row in qs.values_list(*names):
+        ids: list[int] = []
+        for pk, *row in qs.values_list("id", *names):
+            ids.append(pk)
             for counter, value in zip(counters, row, strict=True):
                 counter[value] += 1
         for facet, counter in zip(columns, counters, strict=True):
             facets[facet.param] = {str(v): n for v, n in counter.items() if v not in ("", None)}
-        return
+        return ids
     for facet in columns:
         blank: dict[str, str] = {} if facet.column in INTEGER_COLUMNS else {str(facet.column): ""}
         grouped = (
@@ -275,6 +284,7 @@ def _count_columns(qs: QuerySet[Entry], total: int, facets: dict[str, dict[str, 
             .order_by()
         )
         facets[facet.param] = {str(value): n for value, n in grouped}
+    return None
 
 
 def _getlist(params: Mapping[str, Any], name: str) -> list[str]:
