@@ -11,6 +11,7 @@ The review workflow (status buttons, the queue) is in `review.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from django import forms
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from exiledb import names as person_names
 from exiledb.access import audit
 from exiledb.access.policy import (
     DRAFT,
@@ -386,6 +388,23 @@ class PersonCitationInline(CitationInline):
     fk_name = "person"
 
 
+def _spelled_like(persons: QuerySet[Any], term: str) -> list[Any]:
+    """The ids of the persons among `persons` whose display name or a recorded spelling is a
+    spelling of the search (exiledb.names.contains). Reads every spelling of those persons:
+    fine for a collection of some thousand persons; a stored key column would serve more."""
+    if sum(len(w) for w in person_names.tokens(term)) < 3:
+        return []
+    found: set[Any] = set()
+    for pk, value in chain(
+        # a descriptive display name ("daughter of ...") names someone else: not a spelling
+        persons.filter(name_known=True).values_list("pk", "display_name"),
+        Name.objects.filter(person__in=persons).values_list("person_id", "value"),
+    ):
+        if pk not in found and person_names.contains(value, term):
+            found.add(pk)
+    return list(found)
+
+
 @admin.register(Person)
 class PersonAdmin(EditorAdmin):
     form = ef.PersonForm
@@ -434,7 +453,21 @@ class PersonAdmin(EditorAdmin):
         "visibility",
     ]
     search_fields = ["display_name", "names__value"]
-    search_help_text = "Searches the display name and every recorded spelling."
+    search_help_text = (
+        "Searches the display name and every recorded spelling, in any script or "
+        "transliteration: Khodoydodova or Худойдодова finds Khudoydodova."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        # Also the persons with a spelling of the search (the list and every autocomplete of
+        # a person, which asks this method): among `queryset`, so what the reader may see.
+        qs, duplicates = super().get_search_results(request, queryset, search_term)
+        spelled = _spelled_like(queryset, search_term)
+        if not spelled:
+            return qs, duplicates
+        return (qs | queryset.filter(pk__in=spelled)).distinct(), True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Person]:
         return super().get_queryset(request).prefetch_related("categories")

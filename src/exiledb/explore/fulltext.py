@@ -26,20 +26,32 @@ def _vendor() -> str:
     return connection.vendor
 
 
-def match(queryset: QuerySet, terms: Sequence[str]) -> QuerySet:
+def match(
+    queryset: QuerySet, terms: Sequence[str], alternatives: Sequence[Sequence[str]] = ()
+) -> QuerySet:
+    """Rows with a word starting with each term, or holding one of that term's alternatives
+    (whole tokens: the marked name keys of exiledb.explore.text.key_alternatives)."""
     if not terms:
         return queryset
     table = queryset.model._meta.db_table
+    alts = list(alternatives) + [[]] * (len(terms) - len(alternatives))
     if _vendor() == "postgresql":
-        query = " & ".join(f"{t}:*" for t in terms)
+        query = " & ".join(
+            "(" + " | ".join([f"{t}:*", *alt]) + ")" if alt else f"{t}:*"
+            for t, alt in zip(terms, alts, strict=False)
+        )
         sql = (
             f"SELECT id FROM {table} WHERE to_tsvector('simple'::regconfig, text) "  # noqa: S608
             "@@ to_tsquery('simple'::regconfig, %s)"
         )
     else:
-        query = " AND ".join(f'"{t}"*' for t in terms)
+        query = " AND ".join(
+            "(" + " OR ".join([f'"{t}"*', *(f'"{a}"' for a in alt)]) + ")" if alt else f'"{t}"*'
+            for t, alt in zip(terms, alts, strict=False)
+        )
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-    # The terms are letters and digits only (text.terms) and travel as a parameter.
+    # Terms and alternatives are letters and digits only (text.terms, text.KEY_MARK + a key)
+    # and travel as a parameter.
     return queryset.filter(id__in=RawSQL(sql, [query]))  # noqa: S611
 
 

@@ -42,6 +42,32 @@ def document(parts: Iterable[str]) -> str:
     return " ".join(dict.fromkeys(words(" ".join(p for p in parts if p))))
 
 
+# Marks the matching key of a name word (exiledb.names.token_key) in the indexed text: a digit
+# then a letter, which no folded word of a name or of prose starts with.
+KEY_MARK = "0n"
+
+
+def name_keys(spellings: Iterable[str]) -> list[str]:
+    """Index tokens for the public spellings of a person: the marked matching key of each word,
+    so that Khudoydodova, Khodoydodova and Худойдодова (one key) find one another."""
+    from exiledb.names import token_keys
+
+    return [KEY_MARK + k for spelling in spellings for k in token_keys(spelling) if k]
+
+
+def key_alternatives(query_terms: Iterable[str]) -> list[list[str]]:
+    """For each query term, the marked keys that also satisfy it: the term's own matching key
+    (exact, never a prefix: Rahim must not find Rahmon). Empty for terms too short to be a
+    name word, or when the term has no letters."""
+    from exiledb.names import token_key
+
+    out = []
+    for term in query_terms:
+        k = token_key(term) if len(term) >= 3 and not term.isdigit() else ""
+        out.append([KEY_MARK + k] if len(k) >= 2 else [])
+    return out
+
+
 def terms(query: str) -> list[str]:
     """The words of a reader's query (at most MAX_TERMS): every one must match the start of a
     word of the record ("gado" finds Gadoev and Gadoyev)."""

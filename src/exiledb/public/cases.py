@@ -8,15 +8,16 @@ nothing the public view does not.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from exiledb import names
 from exiledb.access.policy import PUBLIC, Publication, published_incidents
 from exiledb.cases.models import Incident, Involvement, Relationship
+from exiledb.explore.text import fold  # one folding for the site: sorting and search
 from exiledb.ingest.serialize import records_by_id
 from exiledb.vocab import case_stage
 
@@ -93,21 +94,27 @@ def public_records(
             yield pid, out
 
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching: 'Ё' and 'е', 'Š' and 's' alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def matches(rec: dict[str, Any], query: str) -> bool:
     """Whether a public person record matches a search: its public name and, for persons who
     may be named, every published spelling. The policy's transform has already emptied the
-    spellings of persons who may not be named, so their real names are never searched."""
-    needle = fold(query.strip())
+    spellings of persons who may not be named, so their real names are never searched.
+
+    A spelling matches when it holds the search as typed (folded: "gado" finds Gadoev), in
+    Latin letters ("Худой" finds Khudoydodova), or as another spelling of its words
+    (exiledb.names.contains: Khodoydodova, Khudodoyeva and Худойдодова find Khudoydodova)."""
+    needle = query.strip()
     if not needle:
         return True
-    haystack = [rec.get("display_name", "")] + [n["value"] for n in rec.get("names", [])]
-    return any(needle in fold(text) for text in haystack)
+    folded = fold(needle)
+    spellings = [n["value"] for n in rec.get("names", []) if n["value"]]
+    if any(folded in fold(text) for text in [rec.get("display_name", ""), *spellings]):
+        return True
+    # Other spellings only of a name that may be shown: a pseudonym ("sister-in-law of
+    # Buzurgmehr Yorov") is not her name, and Ёров must not find her through it.
+    latin = names.fold(needle)
+    if spellings:
+        spellings.append(rec.get("display_name", ""))
+    return any(latin in names.fold(text) or names.contains(text, needle) for text in spellings)
 
 
 def _s(value: Any) -> str | None:
