@@ -297,9 +297,21 @@ def visible_persons(user: Any = None) -> QuerySet[Person]:
     return Publication.public_persons(published_incidents())
 
 
-def _spellings(person_ids: list[str]) -> dict[str, list[str]]:
-    """Every recorded spelling (and the display name, when it is a name) of these persons."""
+def _spellings(person_ids: list[str], whole: bool = False) -> dict[str, list[str]]:
+    """Every recorded spelling (and the display name, when it is a name) of these persons;
+    `whole`: read every spelling and keep these persons' (cheaper for most of them)."""
     out: dict[str, list[str]] = defaultdict(list)
+    if whole:
+        wanted = set(person_ids)
+        for pid, value in Name.objects.values_list("person_id", "value"):  # in spelling order
+            if (key := str(pid)) in wanted:
+                out[key].append(value)
+        for pid, display in (
+            Person.objects.filter(name_known=True).order_by().values_list("pk", "display_name")
+        ):
+            if (key := str(pid)) in wanted:
+                out[key].append(display)
+        return out
     for start in range(0, len(person_ids), 900):
         chunk = person_ids[start : start + 900]
         for pid, value in Name.objects.filter(person_id__in=chunk).values_list(
@@ -339,6 +351,7 @@ class Publication:
     def __init__(self, scope: QuerySet[Incident] | None = None) -> None:
         """The public view of everything, or only of the published incidents in `scope` and
         the persons, sources and organisations they bring (a page needs no more)."""
+        self._public_spellings: dict[str, list[str]] | None = None
         incidents = published_incidents()
         if scope is not None:
             incidents = incidents.filter(pk__in=scope.values("pk"))
@@ -360,8 +373,8 @@ class Publication:
             }
             if not nameable:
                 unnameable.append(pk)
-        self._pseudonyms(unnameable)
-        self.withholder = self._withholder(incidents, unnameable)
+        self._pseudonyms(unnameable, everyone=scope is None)
+        self.withholder = self._withholder(incidents, everyone=scope is None)
         self.relationship_qs = Relationship.objects.filter(
             visibility=PUBLIC, person__in=self.person_qs, other__in=self.person_qs
         )
@@ -382,13 +395,21 @@ class Publication:
             str(pk) for pk in self.organization_qs.values_list("pk", flat=True)
         }
 
-    def _pseudonyms(self, unnameable: list[Any]) -> None:
-        """'relative of X (daughter)' for people who may not be named publicly."""
+    def _pseudonyms(self, unnameable: list[Any], everyone: bool = False) -> None:
+        """'relative of X (daughter)' for people who may not be named publicly (for the view
+        of `everyone`, every public tie is read and filtered here: tens of thousands of
+        unnameable people are too many for a list of parameters)."""
         ties: dict[str, tuple[str, str]] = {}
         # only public ties: a pseudonym must not reveal a restricted or confidential one
-        for person_id, kinship, other_id in Relationship.objects.filter(
-            person_id__in=unnameable, visibility=PUBLIC
-        ).values_list("person_id", "kinship", "other_id"):
+        public_ties = Relationship.objects.filter(visibility=PUBLIC)
+        if not everyone:
+            public_ties = public_ties.filter(person_id__in=unnameable)
+        wanted = {str(pk) for pk in unnameable}
+        for person_id, kinship, other_id in public_ties.values_list(
+            "person_id", "kinship", "other_id"
+        ):
+            if str(person_id) not in wanted:
+                continue
             other = self.persons.get(str(other_id))
             # Only a real, public name: a descriptive one ("mother of ...") may itself name
             # someone withheld.
@@ -419,45 +440,65 @@ class Publication:
         ids = [pid for pid in person_ids if pid in self.persons]
         nameable = [pid for pid in ids if self.persons[pid]["nameable"]]
         out = {pid: [self.public_name(pid) or ""] for pid in ids}
+        if self._public_spellings is not None:
+            for pid in nameable:
+                out[pid] += self._public_spellings.get(pid, [])
+            return out
         for pid, spellings in _spellings(nameable).items():
             out[pid] += spellings
         return out
 
-    def _withholder(self, incidents: QuerySet[Incident], unnameable: list[Any]) -> Withholder:
+    def _withholder(self, incidents: QuerySet[Incident], everyone: bool) -> Withholder:
         """Every spelling of every person connected to the published records who may not be
         named in public: unnameable public persons (replaced by their pseudonym), and persons
-        the public may not see at all - restricted, confidential, redacted (withheld)."""
+        the public may not see at all - restricted, confidential, redacted (withheld).
+
+        Connected means taking part in a published incident, or tied by a relationship to a
+        public person. For the public view of `everyone`, the relationships, persons and
+        spellings are read whole, one query each, and filtered here: for a large collection
+        that is far cheaper than tens of queries with hundreds of keys each."""
         hidden: set[str] = set()
         for person_id, exile_id in Involvement.objects.filter(incident__in=incidents).values_list(
             "person_id", "linked_exile_id"
         ):
             hidden.update(str(p) for p in (person_id, exile_id) if p is not None)
         public_ids = list(self.persons)
-        for start in range(0, len(public_ids), 900):
-            chunk = public_ids[start : start + 900]
-            for a, b in Relationship.objects.filter(
-                Q(person_id__in=chunk) | Q(other_id__in=chunk)
-            ).values_list("person_id", "other_id"):
-                hidden.update((str(a), str(b)))
+        if everyone:
+            for a, b in Relationship.objects.order_by().values_list("person_id", "other_id"):
+                if str(a) in self.persons or str(b) in self.persons:
+                    hidden.update((str(a), str(b)))
+        else:
+            for start in range(0, len(public_ids), 900):
+                chunk = public_ids[start : start + 900]
+                for a, b in Relationship.objects.filter(
+                    Q(person_id__in=chunk) | Q(other_id__in=chunk)
+                ).values_list("person_id", "other_id"):
+                    hidden.update((str(a), str(b)))
         hidden.difference_update(self.persons)
         # A public, nameable person outside the published incidents (a jailed lawyer whose
         # brother is the exile) is no secret: only restricted, confidential, redacted and
         # unnameable people are withheld.
+        nameable = Person.objects.filter(
+            visibility=PUBLIC, redacted=False, may_be_named=True, is_minor=False
+        ).order_by()
         named: set[str] = set()
-        ids = list(hidden)
-        for start in range(0, len(ids), 900):
+        if everyone:
             named.update(
-                str(pk)
-                for pk in Person.objects.filter(
-                    pk__in=ids[start : start + 900],
-                    visibility=PUBLIC,
-                    redacted=False,
-                    may_be_named=True,
-                    is_minor=False,
-                ).values_list("pk", flat=True)
+                s for pk in nameable.values_list("pk", flat=True) if (s := str(pk)) in hidden
             )
+        else:
+            ids = list(hidden)
+            for start in range(0, len(ids), 900):
+                named.update(
+                    str(pk)
+                    for pk in nameable.filter(pk__in=ids[start : start + 900]).values_list(
+                        "pk", flat=True
+                    )
+                )
         hidden.difference_update(named)
-        spellings = _spellings([*map(str, unnameable), *hidden, *public_ids, *named])
+        spellings = _spellings([*hidden, *public_ids, *named], everyone)
+        if everyone:  # every public person's spellings, read once for all searches
+            self._public_spellings = spellings
         withholder = Withholder()
         for pid in [*public_ids, *named]:
             info = self.persons.get(pid)

@@ -219,7 +219,62 @@ class Query:
             qs = qs.filter(year__gte=self.year_from)
         if self.year_to is not None:
             qs = qs.filter(year__lte=self.year_to)
-        return fulltext.match(qs, self.terms)
+        return fulltext.match(qs, self.terms, text.key_alternatives(self.terms))
+
+    def incidents(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """The same question asked of the records themselves, for staff who read drafts and
+        restricted incidents that the public index does not hold (the API with a staff token).
+        Facets mean what they mean in the index (exiledb.explore.index): the host is where an
+        incident abroad happened, categories are those of its targets and linked exiles; the
+        search terms (folded, as for the index) must each occur in the title, summary, place,
+        region or trigger event, or in a spelling of someone involved; unlike the index this
+        is a substring match, and letters the folding changes (Ғ, accents) match only folded."""
+        from django.db.models import Q
+
+        from exiledb.cases.models import IncidentTactic, Involvement, Name, PersonCategory
+
+        columns = {
+            "stage": "stage",
+            "origin": "origin_country",
+            "year": "year",
+            "confidence": "confidence",
+            "outcome": "outcome",
+        }
+        for param, values in self.selected.items():
+            if param in columns:
+                typed = [int(v) for v in values] if param in INTEGER_COLUMNS else values
+                qs = qs.filter(**{f"{columns[param]}__in": typed})
+            elif param == "kind":
+                qs = qs.filter(is_proxy__in=[v == "proxy" for v in values])
+            elif param == "host":
+                qs = qs.filter(is_proxy=False, country__in=values)
+            elif param == "tactic":
+                tactics = IncidentTactic.objects.filter(tactic__in=values)
+                qs = qs.filter(pk__in=tactics.values("incident"))
+            elif param == "category":
+                people = PersonCategory.objects.filter(category__in=values).values("person")
+                involved = Involvement.objects.filter(
+                    Q(role="target", person__in=people) | Q(linked_exile__in=people)
+                )
+                qs = qs.filter(pk__in=involved.values("incident"))
+        if self.year_from is not None:
+            qs = qs.filter(year__gte=self.year_from)
+        if self.year_to is not None:
+            qs = qs.filter(year__lte=self.year_to)
+        for term in self.terms:
+            named = Name.objects.filter(value__icontains=term).values("person")
+            mentioned = Involvement.objects.filter(
+                Q(person__in=named) | Q(linked_exile__in=named)
+            ).values("incident")
+            qs = qs.filter(
+                Q(title__icontains=term)
+                | Q(summary__icontains=term)
+                | Q(place__icontains=term)
+                | Q(region__icontains=term)
+                | Q(trigger_event__icontains=term)
+                | Q(pk__in=mentioned)
+            )
+        return qs
 
     def ordered(self) -> QuerySet[Entry]:
         date = F("date_earliest")

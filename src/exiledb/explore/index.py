@@ -13,16 +13,20 @@ an unnameable relative is found only by their public pseudonym.
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
 from exiledb.access.policy import Publication
 from exiledb.cases.models import Incident
+from exiledb.ingest import bulk
 from exiledb.vocab import COUNTRIES, codebook
 from exiledb.vocab.codebook import translated
 
@@ -30,6 +34,7 @@ from . import fulltext, text
 from .models import Entry, EntryValue, Pending, State
 
 CHUNK = 2000
+BUILD_CHUNK = 5000  # incidents read per range in a full build: fewer, larger queries
 LANGUAGES = ("en", "ru")  # the interface languages whose words for codes are indexed
 
 
@@ -93,28 +98,32 @@ def incident_records(
         rec.update(tactics=[], perpetrators=[], involvements=[], citations=[])
         recs[rec["id"]] = rec
     for incident, tactic in (
-        IncidentTactic.objects.filter(**theirs).order_by("pk").values_list("incident", "tactic")
+        IncidentTactic.objects.filter(**theirs)
+        .order_by("pk")
+        .values_list(_text("incident"), "tactic")
     ):
-        if (found := recs.get(str(incident))) is not None:
+        if (found := recs.get(_key(incident))) is not None:
             found["tactics"].append(tactic)
     for incident, org in Incident.perpetrators.through.objects.filter(**theirs).values_list(
-        "incident", "organization"
+        _text("incident"), _text("organization")
     ):
-        if (found := recs.get(str(incident))) is not None:
-            found["perpetrators"].append(str(org))
+        if (found := recs.get(_key(incident))) is not None:
+            found["perpetrators"].append(_key(org))
     for rec in recs.values():
         rec["perpetrators"].sort()
     for incident, person, role, exile, description, note in (
         Involvement.objects.filter(**theirs)
         .order_by("pk")
-        .values_list("incident", "person", "role", "linked_exile", "description", "note")
+        .values_list(
+            _text("incident"), _text("person"), "role", _text("linked_exile"), "description", "note"
+        )
     ):
-        if (found := recs.get(str(incident))) is not None:
+        if (found := recs.get(_key(incident))) is not None:
             found["involvements"].append(
                 {
-                    "person": _s(person),
+                    "person": _key_or_none(person),
                     "role": role,
-                    "linked_exile": _s(exile),
+                    "linked_exile": _key_or_none(exile),
                     "description": description,
                     "note": note,
                 }
@@ -122,17 +131,50 @@ def incident_records(
     for incident, source, locator, quote, note in (
         Citation.objects.filter(**theirs)
         .order_by("pk")
-        .values_list("incident", "source", "locator", "quote", "note")
+        .values_list(_text("incident"), _text("source"), "locator", "quote", "note")
     ):
-        if (found := recs.get(str(incident))) is not None:
+        if (found := recs.get(_key(incident))) is not None:
             found["citations"].append(
-                {"source": _s(source), "locator": locator, "quote": quote, "note": note}
+                {"source": _key_or_none(source), "locator": locator, "quote": quote, "note": note}
             )
     return list(recs.values())
 
 
-def _s(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _text(field: str) -> Cast:
+    """A key column read as text: millions of keys are not worth a uuid.UUID each."""
+    return Cast(field, output_field=TextField())
+
+
+def _key(value: str) -> str:
+    """A key read by `_text` in its canonical form (SQLite keeps 32 hex digits,
+    PostgreSQL's text has the dashes)."""
+    if len(value) != 32:
+        return value
+    value = value.lower()
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def _key_or_none(value: str | None) -> str | None:
+    return None if value is None else _key(value)
+
+
+def _code_words(country: str, origin: str, tactics: tuple[str, ...]) -> list[str]:
+    """The names of these countries and tactics in every indexed language."""
+    out: list[str] = []
+    for language in LANGUAGES:
+        out += [_label(language, "country", country), _label(language, "country", origin)]
+        out += [_label(language, "tactic", t) for t in tactics if t in codebook.TACTICS]
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(language: str, kind: str, code: str) -> str:
+    """A country's or tactic's name in one language, looked up in the catalogue once (not
+    once per incident: a million incidents name the same few hundred codes)."""
+    with translation.override(language):
+        if kind == "country":
+            return str(translated(COUNTRIES.get(code, "")))
+        return str(codebook.TACTICS.label(code))
 
 
 def _rows(
@@ -193,21 +235,14 @@ def _rows_in_english(
     for rec in incidents:
         parts = [rec["title"], rec["summary"], rec["place"], rec["region"], rec["trigger_event"]]
         # Countries and tactics in English and Russian, so either language's words find them.
-        for language in LANGUAGES:
-            with translation.override(language):
-                parts += [
-                    translated(COUNTRIES.get(code, ""))
-                    for code in (rec["country"], rec["origin_country"])
-                ]
-                parts += [
-                    codebook.TACTICS.label(t) for t in rec["tactics"] if t in codebook.TACTICS
-                ]
+        parts += _code_words(rec["country"], rec["origin_country"], tuple(rec["tactics"]))
         cats: set[str] = set()
         for inv in rec["involvements"]:
             parts.append(inv["description"])
             for pid in (inv["person"], inv["linked_exile"]):
                 if pid:
                     parts += names.get(pid, [])
+                    parts += text.name_keys(names.get(pid, []))  # find any spelling's variants
                     if pid == inv["linked_exile"] or inv["role"] == "target":
                         cats.update(categories.get(pid, []))
         for cit in rec["citations"]:
@@ -235,6 +270,7 @@ def _rows_in_english(
                 confidence=rec["confidence"],
                 outcome=rec["outcome"],
                 text=text.document(parts),
+                record=json.dumps(rec, ensure_ascii=False, separators=(",", ":")),
             )
         )
         values[rec["id"]] = [("tactic", t) for t in dict.fromkeys(rec["tactics"])] + [
@@ -244,28 +280,60 @@ def _rows_in_english(
 
 
 def _write(entries: list[Entry], values: dict[str, list[tuple[str, str]]]) -> list[int]:
-    Entry.objects.bulk_create(entries, batch_size=500)
-    EntryValue.objects.bulk_create(
-        [
-            EntryValue(entry_id=e.id, facet=facet, value=value)
-            for e in entries
-            for facet, value in values.get(str(e.incident_id), [])
-        ],
-        batch_size=2000,
-    )
+    """Write entries and their facet values straight to the tables (exiledb.ingest.bulk:
+    executemany on SQLite, COPY on PostgreSQL); return the entries' ids. Keys are taken up
+    front so the values can name their entry without reading it back."""
+    if not entries:
+        return []
+    first = bulk.reserve_ids(Entry, len(entries))
+    table = bulk.table(Entry)
+    rows = []
+    facet_rows = []
+    for n, entry in enumerate(entries):
+        entry.id = first + n
+        rows.append({name: entry.__dict__[name] for name in table.attnames})
+        facet_rows += [
+            {"entry_id": entry.id, "facet": facet, "value": value}
+            for facet, value in values.get(str(entry.incident_id), [])
+        ]
+    table.insert(rows)
+    if facet_rows:
+        start = bulk.reserve_ids(EntryValue, len(facet_rows))
+        for n, row in enumerate(facet_rows):
+            row["id"] = start + n
+        bulk.table(EntryValue).insert(facet_rows)
     return [e.id for e in entries]
+
+
+def _analyze() -> None:
+    """Give the query planners statistics on the index (SQLite keeps none until asked, and
+    picks poor plans for the facet counts without them)."""
+    with connection.cursor() as cursor:
+        for model in (Entry, EntryValue):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
+def bump() -> int:
+    """Move the index to a new generation after rows were written."""
+    return _bump()
 
 
 def _bump(built: bool | None = None) -> int:
     state, _ = State.objects.get_or_create(pk=1)
-    State.objects.filter(pk=1).update(generation=F("generation") + 1)
+    State.objects.filter(pk=1).update(generation=F("generation") + 1, changed_at=timezone.now())
     if built is not None:
         State.objects.filter(pk=1).update(built=built, built_at=timezone.now())
     return state.generation + 1
 
 
-def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Write the whole index anew; return the number of incidents indexed."""
+def rebuild(progress: Callable[[int], None] | None = None, pub: Publication | None = None) -> int:
+    """Write the whole index anew; return the number of incidents indexed.
+
+    The rows are bulk-loaded with the plain indexes dropped (on PostgreSQL the full-text GIN
+    index too) and the indexes built once afterwards, then SQLite's FTS5 table is filled from
+    the rows in one statement and both engines get planner statistics. All in one transaction:
+    SQLite readers keep the old index until it commits; PostgreSQL readers of the index wait
+    for it (the dropped indexes lock the table)."""
     with transaction.atomic():
         State.objects.select_for_update().get_or_create(pk=1)
         fulltext.cleared()
@@ -274,31 +342,46 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
             cursor.execute(f"DELETE FROM {EntryValue._meta.db_table}")  # noqa: S608
             cursor.execute(f"DELETE FROM {Entry._meta.db_table}")  # noqa: S608
         Pending.objects.all().delete()
-        pub = Publication()
+        pub = Publication() if pub is None else pub
         ids = list(pub.incident_qs.order_by("pk").values_list("pk", flat=True))
         done = 0
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]  # published ids, in key order
-            entries, values = _rows(pub, chunk, span=(chunk[0], chunk[-1]))
-            _write(entries, values)
-            done += len(entries)
-            if progress:
-                progress(len(ids[start : start + CHUNK]))
+        with bulk.deferred_indexes([Entry._meta.db_table, EntryValue._meta.db_table]):
+            for start in range(0, len(ids), BUILD_CHUNK):
+                chunk = ids[start : start + BUILD_CHUNK]  # published ids, in key order
+                entries, values = _rows(pub, chunk, span=(chunk[0], chunk[-1]))
+                _write(entries, values)
+                done += len(entries)
+                if progress:
+                    progress(len(chunk))
         fulltext.rebuilt()
+        bulk.fix_sequence(Entry)
+        bulk.fix_sequence(EntryValue)
+        _analyze()
         _bump(built=True)
     return done
 
 
-def refresh(incident_ids: Iterable[Any]) -> None:
-    """Rewrite the rows of these incidents: dropped if the public may no longer see them."""
+def refresh(incident_ids: Iterable[Any], pub: Publication | None = None) -> int:
+    """Rewrite the rows of these incidents: dropped if the public may no longer see them.
+    Return the number of incidents rewritten (those the public may see).
+
+    With `pub` (the public view of everything, as a full rebuild uses), the rows come out as
+    a rebuild would write them; without, each chunk is written through the public view of its
+    own incidents (an edit's refresh, which must not build the view of everything)."""
     ids = list({uuid.UUID(str(pk)) for pk in incident_ids})
+    written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         old = list(Entry.objects.filter(incident_id__in=chunk).values_list("id", flat=True))
         fulltext.removing(old)
         Entry.objects.filter(id__in=old).delete()
-        entries, values = _rows(Publication(scope=Incident.objects.filter(pk__in=chunk)), chunk)
+        view = pub or Publication(scope=Incident.objects.filter(pk__in=chunk))
+        entries, values = _rows(view, chunk)
         fulltext.written(_write(entries, values))
+        written += len(entries)
+    bulk.fix_sequence(Entry)
+    bulk.fix_sequence(EntryValue)
+    return written
 
 
 def fresh() -> str:
@@ -316,6 +399,11 @@ def fresh() -> str:
                 Pending.objects.filter(incident_id__in=ids).delete()
                 _bump()
     return generation()
+
+
+def changed_at() -> Any:
+    """When the public index last changed (None before its first build)."""
+    return State.objects.filter(pk=1).values_list("changed_at", flat=True).first()
 
 
 def generation() -> str:

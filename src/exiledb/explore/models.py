@@ -32,6 +32,9 @@ class Entry(models.Model):
     outcome = models.CharField(max_length=20)
     # Folded words (lower case, no accents) of the public text: see exiledb.explore.text.
     text = models.TextField(blank=True, default="")
+    # The whole public record (Publication.transform's output) as JSON text: what the API
+    # serves for the public, read with the row instead of rebuilt per request.
+    record = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [
@@ -85,6 +88,8 @@ class State(models.Model):
     built = models.BooleanField(default=False)
     generation = models.PositiveBigIntegerField(default=0)
     built_at = models.DateTimeField(null=True)
+    # When the public index last changed (a rebuild or a refresh): the API's Last-Modified.
+    changed_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"generation {self.generation}"

@@ -127,6 +127,8 @@ class Summary:
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECORD_TYPES, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECORD_TYPES, 0))
     dry_run: bool = False
+    # Incidents whose public index row the import wrote (all of them when it built the index).
+    indexed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from exiledb.cases import models as m
+from exiledb.explore.imports import ImportChanges
 
 from . import bulk, serialize
 from .base import RECORD_TYPES, ImportFailed, ImportProblem, Item, Source, Summary
@@ -45,6 +46,9 @@ class _Loader:
         # Set by apply: the database held no record when the import began, so every record
         # is new (duplicates within the file are caught above, by id).
         self.first_load = False
+        # What was written, for the public index to rewrite only what it can change (None on
+        # a first load: the index is built whole then).
+        self.changes: ImportChanges | None = ImportChanges()
 
     @property
     def failing(self) -> bool:
@@ -121,6 +125,11 @@ class _Loader:
                 self.summary.unchanged[kind] += 1
         self.summary.created[kind] += len(created)
         self.summary.updated[kind] += len(updated)
+        if self.changes is not None:
+            for rec in created:
+                self.changes.note(kind, None, rec)
+            for rec in updated:
+                self.changes.note(kind, existing[rec["id"]], rec)
         if created:
             _WRITERS[kind](created, False, self.ctx)
         if updated:
@@ -190,6 +199,8 @@ def apply(
     try:
         with transaction.atomic():
             loader.first_load = _is_empty()
+            if loader.first_load:
+                loader.changes = None
             with _first_load_indexes(
                 loader.first_load
             ):  # rebuilt on leaving, before any rollback below
@@ -203,10 +214,11 @@ def apply(
                 bulk.fix_sequence(model)
             if not dry_run and loader.summary.changed:
                 # The public index follows in the same transaction: it never shows what the
-                # import changed away, nor lags what it published.
-                from exiledb.explore import index
+                # import changed away, nor lags what it published. Only the incidents the
+                # import can have changed are rewritten (a first load builds it whole).
+                from exiledb.explore import imports
 
-                index.rebuild()
+                loader.summary.indexed = imports.update(loader.changes)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
