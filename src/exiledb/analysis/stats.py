@@ -2,27 +2,105 @@
 
 Every figure is computed from an incident queryset the caller passes in, so a caller that hands
 over only what a reader may see gets figures computed only from that. Counts are of documented
-incidents and cases - a floor, never an estimate of the whole.
+incidents and cases - a floor, never an estimate of the whole. docs/statistics.md lists every
+key with its counting rule.
+
+All counting happens in the database (GROUP BY); Python only reshapes the grouped rows, whose
+number depends on the codebook and the countries, not on the size of the collection.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 
-from exiledb.cases.models import Incident, IncidentTactic, Involvement, Person
-from exiledb.vocab import CODEBOOK_VERSION, case_stage
+from exiledb.cases.models import Incident, Person, Relationship
+from exiledb.vocab import CODEBOOK_VERSION
+
+from . import proxy as proxy_figures
+from .filters import NONE, Filters
+from .hosts import host_comparison
+from .scope import Scope
 
 FLOOR_NOTE = (
     "Counts of documented incidents and cases only: a floor, not an estimate of how "
     "much repression took place."
 )
+UNCATEGORISED = "uncategorised"
+UNKNOWN = "unknown"
 
 
-def _counts(rows: Any, key: str) -> dict[str, int]:
-    return {str(r[key]): r["n"] for r in rows if r[key] is not None and r[key] != ""}
+def _by_count(counter: Counter[str]) -> dict[str, int]:
+    """Largest first, then by key: the order the overview's top-10 tables rely on."""
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _by_key(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items()))
+
+
+def _stage_dict(counter: Counter[Any]) -> dict[str, int]:
+    out = {str(s): counter.get(s, 0) for s in (1, 2, 3)}
+    if counter.get(None):
+        out[UNKNOWN] = counter[None]
+    return out
+
+
+def _cases(scope: Scope) -> dict[str, Any]:
+    """Cases: unique persons targeted directly (role `target`) or through their relatives (the
+    linked exile of any involvement), with the highest stage of the incidents in scope."""
+    t = scope.t
+    inc = t.incident
+    person_ok, pparams = scope.person_in("h.pid")
+    sql = f"""
+    WITH hits AS (
+        SELECT v.person_id AS pid, {inc}.stage AS stage
+        FROM {t.involvement} v JOIN {inc} ON {inc}.id = v.incident_id
+        WHERE v.role = 'target' AND v.person_id IS NOT NULL AND {scope.where}
+        UNION ALL
+        SELECT v.linked_exile_id AS pid, {inc}.stage AS stage
+        FROM {t.involvement} v JOIN {inc} ON {inc}.id = v.incident_id
+        WHERE v.linked_exile_id IS NOT NULL AND {scope.where}
+    ),
+    cases AS MATERIALIZED (
+        SELECT h.pid AS pid, MAX(h.stage) AS stage FROM hits h WHERE {person_ok} GROUP BY h.pid
+    )
+    SELECT 'origin', c.stage, p.origin_country, COUNT(*)
+    FROM cases c JOIN {t.person} p ON p.id = c.pid
+    GROUP BY c.stage, p.origin_country
+    UNION ALL
+    SELECT 'category', c.stage, pc.category, COUNT(*)
+    FROM cases c JOIN {t.category} pc ON pc.person_id = c.pid
+    GROUP BY c.stage, pc.category
+    UNION ALL
+    SELECT 'category', c.stage, '{UNCATEGORISED}', COUNT(*)
+    FROM cases c
+    WHERE NOT EXISTS (SELECT 1 FROM {t.category} pc WHERE pc.person_id = c.pid)
+    GROUP BY c.stage
+    """  # noqa: S608
+    rows = scope.rows(sql, [*scope.params, *scope.params, *pparams])
+    by_stage: Counter[Any] = Counter()
+    by_origin: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
+    stage_category: dict[str, Counter[Any]] = defaultdict(Counter)
+    for kind, stage, key, n in rows:
+        if kind == "origin":
+            by_stage[stage] += n
+            by_origin[key or UNKNOWN] += n
+        else:
+            by_category[key] += n
+            stage_category[key][stage] += n
+    return {
+        "total": sum(by_stage.values()),
+        "by_stage": _stage_dict(by_stage),
+        "by_category": _by_count(by_category),
+        "by_category_and_stage": {
+            k: _stage_dict(stage_category[k]) for k in _by_count(by_category)
+        },
+        "by_origin": _by_count(by_origin),
+    }
 
 
 def case_stages(
@@ -30,88 +108,123 @@ def case_stages(
 ) -> dict[str, int]:
     """Highest stage per targeted person: targets of incidents and exiles whose relatives were
     targeted (proxy incidents count as stage 1). Only persons in `persons`, when given."""
-    per_person: dict[Any, list[int | None]] = {}
-    involvements = Involvement.objects.filter(incident__in=incidents)
-    targets = (
-        involvements.filter(role="target", person__isnull=False)
-        .filter(**({"person__in": persons} if persons is not None else {}))
-        .values("person")
-        .annotate(stage=Max("incident__stage"))
+    with Scope(incidents, persons) as scope:
+        return dict(_cases(scope)["by_stage"])
+
+
+def _incidents(scope: Scope) -> dict[str, Any]:
+    """Unique incidents in scope, by their own columns, in two grouped passes and one over
+    the tactics."""
+    t = scope.t
+    inc = t.incident
+    rows = scope.rows(
+        f"""SELECT is_proxy, origin_country, country, year, stage, COUNT(*) FROM {inc}
+        WHERE {scope.where} GROUP BY is_proxy, origin_country, country, year, stage""",  # noqa: S608
+        scope.params,
     )
-    for row in targets:
-        per_person.setdefault(row["person"], []).append(row["stage"])
-    linked = (
-        involvements.filter(linked_exile__isnull=False)
-        .filter(**({"linked_exile__in": persons} if persons is not None else {}))
-        .values("linked_exile")
-        .annotate(stage=Max("incident__stage"))
+    total = proxy = 0
+    by_stage: Counter[Any] = Counter()
+    by_host: Counter[str] = Counter()
+    by_year: Counter[str] = Counter()
+    by_origin: Counter[str] = Counter()
+    dyads: Counter[tuple[str, str, int]] = Counter()
+    for is_proxy, origin, country, year, stage, n in rows:
+        total += n
+        by_stage[stage] += n
+        by_origin[origin or UNKNOWN] += n
+        if year is not None:
+            by_year[str(year)] += n
+        if is_proxy:
+            proxy += n
+        else:
+            by_host[country] += n
+            if year is not None:
+                dyads[(origin, country, year)] += n
+    rows = scope.rows(
+        f"""SELECT is_proxy, outcome, confidence, date_precision, place_precision,
+        CASE WHEN trigger_event <> '' OR trigger_date <> '' THEN 1 ELSE 0 END, COUNT(*)
+        FROM {inc} WHERE {scope.where}
+        GROUP BY is_proxy, outcome, confidence, date_precision, place_precision,
+        CASE WHEN trigger_event <> '' OR trigger_date <> '' THEN 1 ELSE 0 END""",  # noqa: S608
+        scope.params,
     )
-    for row in linked:
-        per_person.setdefault(row["linked_exile"], []).append(row["stage"])
-    stages = Counter(case_stage(s) for s in per_person.values())
-    out = {str(s): stages.get(s, 0) for s in (1, 2, 3)}
-    if stages.get(None):
-        out["unknown"] = stages[None]
-    return out
+    by_outcome: Counter[str] = Counter()
+    proxy_outcome: Counter[str] = Counter()
+    by_confidence: Counter[str] = Counter()
+    by_date_precision: Counter[str] = Counter()
+    by_place_precision: Counter[str] = Counter()
+    triggered: Counter[str] = Counter()
+    for is_proxy, outcome, confidence, date_prec, place_prec, has_trigger, n in rows:
+        by_outcome[outcome] += n
+        by_confidence[confidence] += n
+        by_date_precision[date_prec] += n
+        by_place_precision[place_prec] += n
+        if is_proxy:
+            proxy_outcome[outcome] += n
+        if has_trigger:
+            triggered["proxy" if is_proxy else "abroad"] += n
+    if scope.unfiltered:
+        tactic_sql = f"SELECT tactic, COUNT(*) FROM {t.tactic} GROUP BY tactic"  # noqa: S608
+    else:
+        tactic_sql = f"""SELECT tt.tactic, COUNT(*) FROM {t.tactic} tt
+        JOIN {inc} ON {inc}.id = tt.incident_id WHERE {scope.where} GROUP BY tt.tactic"""  # noqa: S608
+    by_tactic = Counter({code: n for code, n in scope.rows(tactic_sql, scope.params)})
+    return {
+        "total": total,
+        "proxy": proxy,
+        "abroad": total - proxy,
+        "by_stage": {str(k): v for k, v in sorted(by_stage.items()) if k is not None},
+        "by_tactic": _by_count(by_tactic),
+        "by_host_country": _by_count(by_host),
+        "by_year": _by_key(by_year),
+        "by_origin": _by_count(by_origin),
+        "by_outcome": _by_count(by_outcome),
+        "by_confidence": _by_count(by_confidence),
+        "by_date_precision": _by_count(by_date_precision),
+        "by_place_precision": _by_count(by_place_precision),
+        "linked_to_trigger": {
+            "total": sum(triggered.values()),
+            "proxy": triggered["proxy"],
+            "abroad": triggered["abroad"],
+        },
+        "_proxy_outcomes": _by_count(proxy_outcome),
+        "_dyads": [
+            {"origin": o, "host": h, "year": y, "incidents": n}
+            for (o, h, y), n in sorted(dyads.items())
+        ],
+    }
 
 
 def compute(
-    incidents: QuerySet[Incident] | None = None, persons: QuerySet[Person] | None = None
+    incidents: QuerySet[Incident] | None = None,
+    persons: QuerySet[Person] | None = None,
+    filters: Filters | None = None,
+    relationships: QuerySet[Relationship] | None = None,
 ) -> dict[str, Any]:
     """All figures over the given incidents (default: every incident), counting as cases and
-    relatives only the given persons (default: all). Callers pass what the reader may see
-    (exiledb.access.policy), so no figure reveals a record hidden from them."""
-    qs = incidents if incidents is not None else Incident.objects.all()
-    totals = qs.aggregate(total=Count("pk"))
-    proxy = qs.filter(is_proxy=True).count()
-    abroad_qs = qs.filter(is_proxy=False)
-    by_stage_cases = case_stages(qs, persons)
-    relatives = Involvement.objects.filter(incident__in=qs, role="relative_targeted")
-    named_relatives = relatives.filter(person__isnull=False)
-    if persons is not None:
-        named_relatives = named_relatives.filter(person__in=persons)
-    dyads = (
-        abroad_qs.exclude(year=None)
-        .values("origin_country", "country", "year")
-        .annotate(n=Count("pk"))
-        .order_by("origin_country", "country", "year")
-    )
+    relatives only the given persons (default: all) and kinship only from the given
+    relationships (default: all when `persons` is None, else only public ties). Callers pass
+    what the reader may see (exiledb.access.policy), so no figure reveals a record hidden from
+    them; `filters` then narrows the incidents (confidence, date range, precision)."""
+    base = incidents if incidents is not None else Incident.objects.all()
+    filters = filters or NONE
+    qs = filters.apply(base)
+    with Scope(qs, persons, relationships) as scope:
+        inc = _incidents(scope)
+        proxy_outcomes = inc.pop("_proxy_outcomes")
+        dyads = inc.pop("_dyads")
+        proxy = proxy_figures.compute(scope, proxy_outcomes, inc["linked_to_trigger"]["proxy"])
+        cases = _cases(scope)
+        hosts = host_comparison(scope)
     return {
         "codebook": CODEBOOK_VERSION,
         "note": FLOOR_NOTE,
-        "cases": {
-            "total": sum(by_stage_cases.values()),
-            "by_stage": by_stage_cases,
-        },
-        "incidents": {
-            "total": totals["total"],
-            "proxy": proxy,
-            "abroad": totals["total"] - proxy,
-            "by_stage": _counts(
-                qs.values("stage").annotate(n=Count("pk")).order_by("stage"), "stage"
-            ),
-            "by_tactic": _counts(
-                IncidentTactic.objects.filter(incident__in=qs)
-                .values("tactic")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "tactic"),
-                "tactic",
-            ),
-            "by_host_country": _counts(
-                abroad_qs.values("country").annotate(n=Count("pk")).order_by("-n", "country"),
-                "country",
-            ),
-            "by_year": _counts(qs.values("year").annotate(n=Count("pk")).order_by("year"), "year"),
-        },
-        "relatives_targeted": named_relatives.values("person").distinct().count(),
-        "relatives_unnamed_mentions": relatives.count() - named_relatives.count(),
-        "dyads": [
-            {
-                "origin": d["origin_country"],
-                "host": d["country"],
-                "year": d["year"],
-                "incidents": d["n"],
-            }
-            for d in dyads
-        ],
+        "filters": {**filters.as_dict(), "excluded": filters.excluded(base)},
+        "cases": cases,
+        "incidents": inc,
+        "relatives_targeted": proxy["relatives_targeted"],
+        "relatives_unnamed_mentions": proxy["relatives_unnamed_mentions"],
+        "dyads": dyads,
+        "proxy": {"incidents": inc["proxy"], **proxy},
+        "host_comparison": hosts,
     }
