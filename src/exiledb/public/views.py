@@ -111,11 +111,17 @@ def _incident_row(rec: dict[str, Any]) -> dict[str, Any]:
 def data(request: HttpRequest) -> HttpResponse:
     from exiledb.ingest.export import citation, metadata
 
+    from . import editions
+
     meta = metadata("public")
     return render(
         request,
         "public/data.html",
-        {"licence": meta["licence"], "citation": citation("public", dt.date.today())},
+        {
+            "licence": meta["licence"],
+            "citation": citation("public", dt.date.today()),
+            "editions": editions.listing(),
+        },
     )
 
 

@@ -1,0 +1,1 @@
+"""Editions: dated, citable, immutable snapshots of the published data, with change logs."""

@@ -1,0 +1,1 @@
+"""Charts (Altair, rendered offline by vl-convert) and the self-contained HTML report."""
