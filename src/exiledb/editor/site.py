@@ -52,7 +52,9 @@ class EditorSite(admin.AdminSite):
             self.admin_view(lambda request: review.queue_view(self, request)),
             name="review",
         )
-        return [queue, *super().get_urls()]
+        from exiledb.dedupe import views as dedupe  # duplicates and merges (docs/duplicates.md)
+
+        return [queue, *dedupe.urls(self), *super().get_urls()]
 
     def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
         from . import review
@@ -65,9 +67,10 @@ class EditorSite(admin.AdminSite):
     ) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
         out: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []  # access (tokens, audit log), after the case work
         for app in apps:
             if app["app_label"] != "cases":
-                out.append(app)
+                rest.append(app)
                 continue
             by_name = {m["object_name"].lower(): m for m in app["models"]}
             for title, names in SECTIONS:
@@ -76,4 +79,4 @@ class EditorSite(admin.AdminSite):
                     out.append({**app, "name": title, "models": models})
             if by_name:  # a model registered later by another part of exiledb
                 out.append({**app, "name": "Other records", "models": list(by_name.values())})
-        return out
+        return out + rest
