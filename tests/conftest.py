@@ -176,16 +176,17 @@ def cli(tmp_path: Path):
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
             conn.execute(f'CREATE DATABASE "{pg_name}"')
 
+    env = dict(os.environ)
+    env["EXILEDB_DATA_DIR"] = str(tmp_path / "data")
+    env["EXILEDB_SECRET_KEY"] = "test-only-secret"
+    if db["ENGINE"].endswith("sqlite3"):
+        env["EXILEDB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    else:
+        env["EXILEDB_DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{pg_name}"
+        )
+
     def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ)
-        env["EXILEDB_DATA_DIR"] = str(tmp_path / "data")
-        env["EXILEDB_SECRET_KEY"] = "test-only-secret"
-        if db["ENGINE"].endswith("sqlite3"):
-            env["EXILEDB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-        else:
-            env["EXILEDB_DATABASE_URL"] = (
-                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{pg_name}"
-            )
         return subprocess.run(
             [sys.executable, "-m", "exiledb", *args],
             input=input,
@@ -195,6 +196,7 @@ def cli(tmp_path: Path):
             timeout=300,
         )
 
+    run.env = env  # type: ignore[attr-defined] # for tests that start a server themselves
     yield run
     if pg_name:
         import psycopg

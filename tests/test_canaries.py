@@ -503,16 +503,22 @@ def site_urls() -> list[str]:
     with every stored record's id (and a random one) or every download format. A pattern the
     test does not know how to fill fails the test, so that a new page cannot go unchecked."""
     from django.urls import URLResolver, get_resolver
-    from django.urls.converters import StringConverter, UUIDConverter
+    from django.urls.converters import SlugConverter, StringConverter, UUIDConverter
+
+    from exiledb.editions.models import Edition
 
     ids = [
         pk for model in RECORD_MODELS for pk in model._default_manager.values_list("pk", flat=True)
     ]
     ids.append(uuid.uuid4())
+    editions = [*Edition.objects.values_list("name", flat=True), "no-such-edition"]
     urls = []
     for pattern in get_resolver().url_patterns:
         if isinstance(pattern, URLResolver):
-            assert str(pattern.pattern) == "editor/", f"unknown URL include {pattern.pattern}"
+            # The editor and the API have their own crawls (editor_urls, api_urls).
+            assert str(pattern.pattern) in ("editor/", "api/v1/"), (
+                f"unknown URL include {pattern.pattern}"
+            )
             continue
         converters = getattr(pattern.pattern, "converters", {})
         kinds = {name: type(conv) for name, conv in converters.items()}
@@ -523,6 +529,14 @@ def site_urls() -> list[str]:
             urls += [reverse(pattern.name, args=[pk]) for pk in ids]
         elif kinds == {"fmt": StringConverter} and pattern.name == "download":
             urls += [reverse(pattern.name, args=[fmt]) for fmt in export.DOWNLOADS]
+        elif kinds == {"name": SlugConverter}:
+            urls += [reverse(pattern.name, args=[name]) for name in editions]
+        elif kinds == {"name": SlugConverter, "audience": StringConverter}:
+            urls += [
+                reverse(pattern.name, args=[name, audience])
+                for name in editions
+                for audience in ("public", "internal")
+            ]
         else:
             raise AssertionError(f"the canary test cannot fill in {pattern.pattern} ({kinds})")
     return urls
@@ -541,7 +555,10 @@ def crawl(client: Any, urls: list[str]) -> dict[str, tuple[int, str]]:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_canary_reaches_exactly_the_personas_allowed_to_see_it(client, personas, persona):
+    from exiledb.editions import store
+
     load_canaries()
+    store.create("canaries")  # its pages and both of its packages are crawled too
     signed_in(client, personas[persona])
     pages = crawl(client, site_urls() + editor_urls())
     allowed = ALLOWED[persona]
@@ -560,6 +577,68 @@ def test_each_canary_reaches_exactly_the_personas_allowed_to_see_it(client, pers
     if persona != "anonymous":
         assert pages[reverse("admin:cases_incident_changelist")][0] == 200
     assert_urls_carry_uuids_only(pages)
+
+
+def api_urls() -> list[str]:
+    """Every read of the API: each list (plain, searched for a canary, as CSV, with facets) and
+    every stored record's detail under each record type (and a random id). Every GET route of
+    the API must be covered here, so that a new one cannot go unchecked."""
+    from exiledb.api.views import api
+
+    kinds = {
+        "incidents": Incident,
+        "persons": Person,
+        "sources": Source,
+        "organizations": Organization,
+        "relationships": Relationship,
+    }
+    urls = ["/api/v1/codebook", "/api/v1/stats"]
+    for kind, model in kinds.items():
+        base = f"/api/v1/{kind}"
+        urls += [f"{base}?limit=500", f"{base}?format=csv&limit=500"]
+        if kind in ("incidents", "persons", "sources", "organizations"):
+            urls += [f"{base}?q=CANARY", f"{base}?q={TAG}"]
+        ids = [*model._default_manager.values_list("pk", flat=True), uuid.uuid4()]
+        urls += [f"{base}/{pk}" for pk in ids]
+    urls.append("/api/v1/incidents?facets=true&limit=500")
+    paths = {u.split("?")[0] for u in urls}
+    routes = [
+        route
+        for _prefix, router in api._routers
+        for route, view in router.path_operations.items()
+        if any("GET" in op.methods for op in view.operations)
+    ]
+    assert routes
+    for route in routes:
+        prefix = "/api/v1" + route.split("{")[0]
+        assert any(p == prefix or (prefix.endswith("/") and p.startswith(prefix)) for p in paths), (
+            f"api_urls does not cover GET {route}"
+        )
+    return urls
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_api_gives_each_persona_exactly_the_canaries_it_may_see(client, personas, persona):
+    from exiledb.access import tokens
+
+    load_canaries()
+    headers = {}
+    if personas[persona] is not None:
+        _, plain = tokens.create(personas[persona], "canaries", "read")
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    pages = {}
+    for url in api_urls():
+        response = client.get(url, **headers)
+        pages[url] = (response.status_code, texts(body(response)))
+    assert not [u for u, (status, _) in pages.items() if status >= 500]
+    allowed = ALLOWED[persona]
+    leaks = {url: found_in(text) - allowed for url, (_, text) in pages.items()}
+    leaks = {url: keys for url, keys in leaks.items() if keys}
+    assert not leaks, f"{persona} sees canaries it may not see:\n{report(leaks)}"
+    seen = set().union(*(found_in(text) for _, text in pages.values()))
+    # The positive control: the API serves current records only (no history, no requests).
+    assert allowed - set(NOT_EXPORTED) - seen == set()
+    assert pages["/api/v1/incidents?limit=500"][0] == 200
 
 
 def assert_urls_carry_uuids_only(pages: dict[str, tuple[int, str]]) -> None:
@@ -972,3 +1051,38 @@ def test_the_canary_dataset_is_what_the_tests_above_assume():
     assert Person.objects.get(pk=uid("persons", "person/redacted")).redacted
     assert Incident.objects.filter(review_status="published", visibility="public").count() == 2
     assert Source.objects.get(pk=uid("sources", "src/interview")).visibility == "confidential"
+
+
+@pytest.mark.parametrize("visibility", ["confidential", "restricted"])
+def test_a_hidden_person_named_only_in_the_text_of_another_incident_is_withheld(
+    client, visibility, minimal_doc, tmp_path
+):
+    """A summary may name someone who takes part in no published incident (a witness kept
+    confidential, recorded only on a draft). Their name is withheld from every public output
+    all the same: the incident page, the API, the search index and the public export."""
+    import copy
+
+    doc = copy.deepcopy(minimal_doc)
+    secret = canary("unconnected")
+    doc["persons"].append(
+        {
+            "id": "person/witness",
+            "display_name": f"Zarina {secret}",
+            "origin_country": "TJ",
+            "visibility": visibility,
+        }
+    )
+    published = doc["incidents"][0]
+    published["review_status"] = "published"
+    published["summary"] = f"A neighbour, Zarina {secret}, saw the mob."
+    writer.apply(interchange.parse_document(doc, "x.json"))
+    pk = uid("incidents", published["id"])
+    assert Incident.objects.get(pk=pk).review_status == "published"
+    for url in (f"/incidents/{pk}/", f"/api/v1/incidents/{pk}", "/api/v1/incidents", "/cases/"):
+        response = client.get(url)
+        assert secret not in response.content.decode(), url
+    assert client.get(f"/incidents/{pk}/").status_code == 200
+    assert client.get(f"/api/v1/incidents?q={secret}").json()["count"] == 0
+    assert client.get("/api/v1/incidents?q=neighbour").json()["count"] == 1
+    texts_out = export_texts("json", "public", tmp_path / "export")
+    assert texts_out and not any(secret in t for t in texts_out.values())

@@ -252,21 +252,60 @@ def stats(
         Audience,
         typer.Option(help="internal: every record; public: what an anonymous reader sees."),
     ] = Audience.internal,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only incidents certainly on or after this date (YYYY[-MM[-DD]])."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Only incidents certainly on or before this date (YYYY[-MM[-DD]])."),
+    ] = None,
+    min_confidence: Annotated[
+        str | None,
+        typer.Option(help="Only incidents at least this sure: confirmed, probable or possible."),
+    ] = None,
+    min_date_precision: Annotated[
+        str | None,
+        typer.Option(help="Only incidents dated at least this precisely: day, month, year."),
+    ] = None,
+    min_place_precision: Annotated[
+        str | None,
+        typer.Option(help="Only incidents placed at least this precisely: exact, city, region."),
+    ] = None,
 ) -> None:
-    """Print the statistics: cases by stage, incidents by tactic, host country and year, abroad
-    vs proxy, relatives targeted, origin-host dyads.
+    """Print the statistics: cases by stage, category and origin; incidents by tactic, host
+    country, year and outcome, abroad vs proxy; relatives targeted, kinship and time from
+    trigger to reprisal; origin-host dyads; detentions that became transfers, EU vs others.
+    Every figure is a floor of documented cases; docs/statistics.md explains each key.
+
+    An incident is inside --since/--until only if every day its partial date may mean is
+    inside (2016 is not inside --since 2016-06); the figures say how many that left out.
 
     Example: exiledb stats --json --audience public
+
+    Example: exiledb stats --since 2014 --until 2017-12 --min-confidence probable
     """
+    from exiledb.analysis.filters import FilterError, Filters
+
+    try:
+        filters = Filters.parse(
+            min_confidence=min_confidence,
+            since=since,
+            until=until,
+            min_date_precision=min_date_precision,
+            min_place_precision=min_place_precision,
+        )
+    except FilterError as exc:
+        raise fail(f"--{exc.option.replace('_', '-')}: {exc.message}") from None
     _setup()
     from exiledb.access.policy import visible_incidents, visible_persons
     from exiledb.analysis import stats as analysis
     from exiledb.vocab import COUNTRIES, codebook
 
     if audience is Audience.public:
-        figures = analysis.compute(visible_incidents(None), visible_persons(None))
+        figures = analysis.compute(visible_incidents(None), visible_persons(None), filters=filters)
     else:
-        figures = analysis.compute()
+        figures = analysis.compute(filters=filters)
     if as_json:
         typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
@@ -294,6 +333,33 @@ def stats(
         lambda k: f"{COUNTRIES.get(k, k)} ({k})",
     )
     show("Incidents by year", inc["by_year"], str)
+    show("Incidents by outcome", inc["by_outcome"], codebook.OUTCOMES.label)
+    proxy = figures["proxy"]
+    per_exile = proxy["relatives_per_exile"]
+    out.print(
+        f"Proxy repression: {proxy['exiles_targeted_through_relatives']} exiles targeted through "
+        f"relatives, mean {per_exile['mean']} and median {per_exile['median']} named relatives "
+        f"each; {proxy['linked_to_trigger']} incidents linked to a trigger event."
+    )
+    show(
+        "Targeted relatives by kinship",
+        proxy["kinship"],
+        lambda k: codebook.KINSHIP.label(k) if k in codebook.KINSHIP else k.replace("_", " "),
+    )
+    hosts = figures["host_comparison"]
+    for name, row in (("In the EU", hosts["eu"]), ("Elsewhere", hosts["non_eu"])):
+        out.print(
+            f"{name}: {row['transferred']} of {row['detentions']} detentions became transfers, "
+            f"{row['released']} ended in release."
+        )
+    excluded = figures["filters"]["excluded"]
+    if excluded:
+        out.print(
+            "Filtered out: "
+            + ", ".join(f"{n} by {k.replace('_', ' ')}" for k, n in excluded.items())
+            + ".",
+            highlight=False,
+        )
     out.print(figures["note"], style="italic")
 
 
@@ -314,6 +380,12 @@ def serve(
 
     call_command("collectstatic", interactive=False, verbosity=0)
     _index_ready()
+    from django.db import connections
+
+    # The workers are forked from this process: a connection opened here (migrations, the
+    # index check) would be one socket shared by every worker, and PostgreSQL answers would
+    # reach the wrong request. Each worker opens its own.
+    connections.close_all()
     from gunicorn.app.base import BaseApplication
 
     from exiledb.wsgi import application
@@ -432,6 +504,16 @@ def user_add(
 audit_app = typer.Typer(help="The audit log of reads and exports.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
+from exiledb.names.commands import names_app  # noqa: E402 - a pure-Python sub-app, no Django
+
+app.add_typer(names_app, name="names")
+# Defined in their own modules, which use the helpers above.
+from exiledb.editions.commands import edition_app  # noqa: E402
+from exiledb.reports.commands import report  # noqa: E402
+
+app.add_typer(edition_app, name="edition")
+app.command("report")(report)
+
 
 @audit_app.command("verify")
 @handles_errors
@@ -454,6 +536,105 @@ def audit_verify() -> None:
         f"The audit log is intact: {result.checked} events checked. Its last hash is "
         f"{result.head}: keep it outside this server to detect later truncation."
     )
+
+
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+class Scope(StrEnum):
+    read = "read"
+    write = "write"
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="The account the token acts as.")],
+    scope: Annotated[Scope, typer.Option(help="read: list and read; write: also change.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "command line",
+    days: Annotated[
+        int, typer.Option(help="Days until it expires (0: never; the default is 90).")
+    ] = 90,
+) -> None:
+    """Create an API token and print it once: it is stored only as a digest.
+
+    The token sees and writes what the account's role may; a read token never writes.
+
+    Example: exiledb token create --user amina --scope write --name "partner sync"
+    """
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from exiledb.access import tokens
+
+    account = get_user_model().objects.filter(username=user).first()
+    if account is None:
+        raise fail(f"no account named '{user}' (create it with: exiledb user add)")
+    try:
+        token, plain = tokens.create(account, name, scope.value, days=days or None)
+    except tokens.TokenError as exc:
+        raise fail(str(exc)) from None
+    expiry = f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "never expires"
+    err.print(f"Token {token.pk} for {user} ({scope.value}, {expiry}). Shown once - keep it:")
+    typer.echo(plain)
+
+
+@token_app.command("list")
+@handles_errors
+def token_list(
+    user: Annotated[str, typer.Option("--user", help="Only this account's tokens.")] = "",
+) -> None:
+    """List tokens (never their text): id, account, name, scope, state, expiry, last use.
+
+    Example: exiledb token list --user amina
+    """
+    _setup()
+    from exiledb.access.models import ApiToken
+
+    qs = ApiToken.objects.select_related("user")
+    if user:
+        qs = qs.filter(user__username=user)
+    # Tab-separated, one token a line: easy to read and to script (grep, cut).
+    typer.echo(
+        "\t".join(("id", "account", "name", "scope", "state", "expires", "last_used", "starts"))
+    )
+    for t in qs:
+        state = "revoked" if t.revoked_at else ("active" if t.active else "expired")
+        typer.echo(
+            "\t".join(
+                (
+                    str(t.pk),
+                    t.user.username,
+                    t.name,
+                    t.scope,
+                    state,
+                    f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
+                    f"{t.last_used_at:%Y-%m-%d}" if t.last_used_at else "never",
+                    t.hint + "...",
+                )
+            )
+        )
+
+
+@token_app.command("revoke")
+@handles_errors
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
+) -> None:
+    """Revoke a token at once; requests with it are refused from then on.
+
+    Example: exiledb token revoke 3
+    """
+    _setup()
+    from exiledb.access import tokens
+    from exiledb.access.models import ApiToken
+
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise fail(f"no token with id {token_id} (see: exiledb token list)")
+    tokens.revoke(token)
+    out.print(f"Revoked token {token_id} ({token.name}) of {token.user.username}.")
 
 
 @app.command()
@@ -504,6 +685,12 @@ def user_otp_reset(name: Annotated[str, typer.Argument(help="Login name.")]) -> 
         removed += 1
     audit.record(None, "otp_reset", user, username=f"cli:{os.environ.get('USER', '')}")
     out.print(f"Removed {removed} second-factor device(s) of '{name}'.")
+
+
+# duplicates, merge, unmerge, merges, not-duplicate (docs/duplicates.md)
+from exiledb.dedupe.commands import register as _register_dedupe  # noqa: E402
+
+_register_dedupe(app)
 
 
 def main() -> None:

@@ -77,11 +77,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ninja",  # the API's interactive docs, served from the app's own static files
     "exiledb.cases",
     "exiledb.access",
     "exiledb.editor",
     "exiledb.explore",
     "exiledb.public",
+    "exiledb.dedupe",
+    "exiledb.editions",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +204,12 @@ if HTTPS:
 
 # History: record who made each change; the HistoryRequestMiddleware supplies the user.
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
+
+# The JSON API: requests per client address without a token (N/s, N/min, N/hour, N/day), and
+# how many reverse proxies in front of the app may be trusted to set X-Forwarded-For (0: none,
+# so a client cannot pick the address it is counted under).
+EXILEDB_API_ANON_RATE = os.environ.get("EXILEDB_API_ANON_RATE", "120/min")
+NINJA_NUM_PROXIES = int(os.environ.get("EXILEDB_TRUSTED_PROXIES", "0"))
 
 LOGGING = {
     "version": 1,

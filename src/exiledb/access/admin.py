@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from exiledb.access import audit
-from exiledb.access.policy import hidden_fields, may_publish
+from exiledb.access import audit, tokens
+from exiledb.access.policy import effective_role, has_role, hidden_fields, may_publish
 
-from .models import AuditEvent, RemovalRequest
+from .models import ApiToken, AuditEvent, RemovalRequest
 from .redaction import redact
 
 # Second-factor devices are never shown in the editor: their keys and recovery codes would let
@@ -80,3 +83,94 @@ class RemovalRequestAdmin(admin.ModelAdmin):
             request,
             "The persons are removed from public output and from every future export and edition.",
         )
+
+
+class TokenForm(forms.ModelForm):
+    days = forms.IntegerField(
+        min_value=0,
+        max_value=3650,
+        initial=90,
+        help_text="Days until the token stops working (0: never).",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scope"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Each account's own API tokens (admins see everyone's): create one, shown once; revoke.
+    A token's text is never stored, so it cannot be shown or edited afterwards."""
+
+    form = TokenForm
+    list_display = ["hint", "name", "user", "scope", "state", "expires_at", "last_used_at"]
+    list_filter = ["scope"]
+    actions = ["revoke"]
+
+    @admin.display(description="state")
+    def state(self, obj: ApiToken) -> str:
+        return "revoked" if obj.revoked_at else ("active" if obj.active else "expired")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request).select_related("user")
+        return qs if effective_role(request.user) == "admin" else qs.filter(user=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        if request.method != "POST" or not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+        form = TokenForm(request.POST)
+        if not form.is_valid():
+            return super().add_view(request, form_url, extra_context)
+        try:
+            token, plain = tokens.create(
+                request.user,
+                form.cleaned_data["name"],
+                form.cleaned_data["scope"],
+                days=form.cleaned_data["days"] or None,
+                request=request,
+            )
+        except tokens.TokenError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return super().add_view(request, form_url, extra_context)
+        response = TemplateResponse(
+            request,
+            "editor/token_created.html",
+            {
+                **self.admin_site.each_context(request),
+                "token": token,
+                "plain": plain,
+                "back": reverse("admin:access_apitoken_changelist"),
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        count = 0
+        for token in self.get_queryset(request).filter(pk__in=queryset.values("pk")):
+            if token.revoked_at is None:
+                tokens.revoke(token, by=request.user, request=request)
+                count += 1
+        self.message_user(request, f"Revoked {count} token(s).")

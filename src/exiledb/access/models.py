@@ -28,6 +28,8 @@ class AuditEvent(models.Model):
         ("redact", "removed a person from public output"),
         ("request", "recorded a removal or correction request"),
         ("status", "changed an incident's review status"),
+        ("token", "created or revoked an API token"),
+        ("api_write", "wrote a record through the API"),
     )
 
     seq = models.BigAutoField(primary_key=True, help_text="Position in the chain.")
@@ -165,3 +167,58 @@ class RemovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} request ({self.status}) for {self.person}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, acting as its user within a scope.
+
+    Only a SHA-256 digest of the token is stored (tokens are 256 random bits, so a fast hash
+    is enough); the token itself is shown once, when it is created. A token stops working when
+    revoked, when it expires, or when its user is deactivated or loses their role.
+    """
+
+    READ, WRITE = "read", "write"
+    SCOPES = ((READ, "read: list and read records"), (WRITE, "write: also create and change"))
+    PREFIX = "exdb_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The account the token acts as.",
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'R scripts'.")
+    scope = models.CharField(
+        max_length=5, choices=SCOPES, default=READ, help_text="What it may do."
+    )
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    hint = models.CharField(
+        max_length=16, help_text="The token's first characters, to tell tokens apart."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was created.")
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it stops working (empty: never)."
+    )
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was revoked (empty: not revoked)."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Last request made.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.name}, {self.scope})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def active(self) -> bool:
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

@@ -95,7 +95,8 @@ def set_status(model_admin: Any, request: HttpRequest, incident: Incident, new: 
         locked._history_user = request.user  # type: ignore[attr-defined]
         locked.save()
         record_status(request, locked, old, new, "status change")
-        model_admin.log_change(request, locked, _(BUTTONS[new]))
+        if model_admin is not None:  # the API has no admin log
+            model_admin.log_change(request, locked, _(BUTTONS[new]))
     incident.review_status = new
     return None
 
