@@ -326,6 +326,24 @@ def _spellings(person_ids: list[str], whole: bool = False) -> dict[str, list[str
     return out
 
 
+def _secret_spellings(skip: set[str]) -> dict[str, list[str]]:
+    """The spellings (and real display names) of every person the public may not see or
+    name - restricted, confidential, redacted, unnameable or a minor - but those in `skip`."""
+    secret = Person.objects.exclude(
+        visibility=PUBLIC, redacted=False, may_be_named=True, is_minor=False
+    ).order_by()
+    out: dict[str, list[str]] = defaultdict(list)
+    for pid, value in Name.objects.filter(person__in=secret.values("pk")).values_list(
+        "person_id", "value"
+    ):
+        if (key := str(pid)) not in skip:
+            out[key].append(value)
+    for pid, display in secret.filter(name_known=True).values_list("pk", "display_name"):
+        if (key := str(pid)) not in skip:
+            out[key].append(display)
+    return out
+
+
 def _kinship_label(code: str) -> str:
     # English, whoever asks: a pseudonym is data (exports, the search index), the same for all.
     return codebook.KINSHIP.label(code, translate=False)
@@ -508,6 +526,13 @@ class Publication:
                 withholder.withhold(spellings.get(pid, ()), info["public_name"])
         for pid in hidden:
             withholder.withhold(spellings.get(pid, ()), WITHHELD)
+        # Anyone else the public may not see or name, wherever they are recorded: a summary
+        # can name a witness who takes part in no published incident. Two queries, whatever
+        # the scope. Whole spellings only: withholding every first name of every hidden
+        # person would blank common names all over the public text.
+        known = set(self.persons) | hidden
+        for values in _secret_spellings(known).values():
+            withholder.withhold(values, WITHHELD, single_words=False)
         return withholder
 
     def scrub(self, text: str) -> str:

@@ -36,13 +36,20 @@ class Withholder:
         self._start_count = 0
         self._longest = MAX_WORDS
 
-    def withhold(self, spellings: Iterable[str], replacement: str) -> None:
+    def withhold(
+        self, spellings: Iterable[str], replacement: str, single_words: bool = True
+    ) -> None:
+        """Replace these spellings; with `single_words`, also each capitalised word of them
+        standing alone (for the people a record is about, whose first name may identify
+        them)."""
         for spelling in spellings:
-            words = _WORD.findall(spelling)
-            if not words or len(words) > MAX_WORDS or len("".join(words)) < 3:
+            words_of = _WORD.findall(spelling)
+            if not words_of or len(words_of) > MAX_WORDS or len("".join(words_of)) < 3:
                 continue
-            self.phrases.setdefault(_key(words), replacement)
-            for word in words:
+            self.phrases.setdefault(_key(words_of), replacement)
+            if not single_words:
+                continue
+            for word in words_of:
                 if len(word) >= 3 and word[:1].isupper():
                     self.words.setdefault(word, replacement)
 
