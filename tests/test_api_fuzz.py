@@ -9,12 +9,15 @@ local run).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from conftest import public_site
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -35,7 +38,9 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_data(db, settings: Any, tmp_path: Any, minimal_doc: dict[str, Any]) -> dict[str, str]:
+def api_data(
+    db, settings: Any, tmp_path: Any, minimal_doc: dict[str, Any]
+) -> Iterator[dict[str, str]]:
     """The minimal document (a proxy incident, an exile, a minor relative, a source, an
     organisation) and an editor's write token."""
     from django.contrib.auth import get_user_model
@@ -47,13 +52,19 @@ def api_data(db, settings: Any, tmp_path: Any, minimal_doc: dict[str, Any]) -> d
 
     public_site(settings, tmp_path)
     settings.EXILEDB_API_ANON_RATE = "100000/min"
+    # schemathesis calls the WSGI handler itself, not Django's test client: stop the end of
+    # each request from closing the test's database connection (the client does the same).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     cache.clear()
     writer.apply(interchange.parse_document(minimal_doc, "minimal.json"))
     ensure_groups()
     editor = get_user_model().objects.create_user("fuzzer", is_staff=True)
     editor.groups.add(Group.objects.get(name="editor"))
     _, plain = tokens.create(editor, "fuzz", "write")
-    return {"Authorization": f"Bearer {plain}"}
+    yield {"Authorization": f"Bearer {plain}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
