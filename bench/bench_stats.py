@@ -1,13 +1,19 @@
-"""Full statistics benchmark: exiledb.analysis.stats.compute() at 100,000 and 1,000,000 incidents.
+"""Full statistics benchmark: the figures at 100,000 and 1,000,000 incidents, computed and served.
 
     python bench/bench_stats.py 100000 --engines sqlite postgres
     python bench/bench_stats.py 1000000 --engines sqlite postgres --repeat 3
+    python bench/bench_stats.py 1000000 --engines sqlite --data-dir bench/out/db-1000000-sqlite
+    python bench/bench_stats.py 1000000 --engines postgres --database exiledb_bench_explore_1000000
 
 For each size and engine it builds a database once (kept for reruns: SQLite under
 bench/out/stats-<N>-sqlite/, PostgreSQL database exiledb_bench_stats_<N>) from the synthetic
 file bench/out/synth-<N>.json (bench/synth.py, seed 1, shared with the other benchmarks; written
-when missing), then times the full statistics in a fresh process, as `exiledb stats --json`
-computes them:
+when missing) with the real importer (exiledb.ingest.writer.import_file: full validation, the
+public index included), or uses a database another benchmark built (`--data-dir`,
+`--database`: the explore benchmark's, which holds the same file). Then, in a fresh process:
+
+**Computed** (`exiledb.analysis.stats.compute()`: every figure counted from the records, what
+a reader waits for once after each change of the data):
 
 - internal: every incident, every person (what `exiledb stats` prints by default);
 - public: what an anonymous reader may see (the overview page, `--audience public`);
@@ -15,19 +21,20 @@ computes them:
   --min-date-precision month (every filter at once, plus the count of what each one excluded).
 
 Each variant (--variants, default all three) runs --repeat times (default 5) after one untimed
-warm-up run; the table shows the median and the fastest. Results: a Markdown table on stdout,
-JSON in bench/out/stats-<N>.json.
+warm-up run; the table shows the median and the fastest.
 
-**Bench-only import path.** The database is built by the real importer
-(exiledb.ingest.writer.import_file: full validation, the same rows), except that the public
-search index step (exiledb.explore.index.rebuild, which the import runs inside its transaction)
-is replaced by a no-op in this process: the statistics never read that index, and at 1,000,000
-incidents it is the slowest part of the import. Nothing in src/ changes for this; the swap lives
-in `_build` below. Databases built this way have an empty public index: do not serve them.
+**Served** (`exiledb.analysis.stored.figures()`, what the CLI, the overview, the API and
+reports call): the stored figures of the current data generation read back, for the internal
+and public audiences (--repeat times each, after the one computation that stores them); and
+`exiledb stats --json` (internal) and `--audience public` run as a command, start-up of Python
+and Django included, three times each.
 
-Planner statistics: `exiledb import` runs no ANALYZE; by default this script runs `ANALYZE`
-(SQLite) / `VACUUM ANALYZE` (PostgreSQL) once after the build, as a deployment's autovacuum (or
-an operator, on SQLite) would. `--no-analyze` drops SQLite's statistics and skips the step.
+Results: a Markdown table on stdout, JSON in bench/out/stats-<N>.json.
+
+Planner statistics: `exiledb import` runs no ANALYZE on the case tables; by default this script
+runs `ANALYZE` (SQLite) / `VACUUM ANALYZE` (PostgreSQL) once before timing, as a deployment's
+autovacuum (or an operator, on SQLite) would. `--no-analyze` drops SQLite's statistics and skips
+the step.
 """
 
 from __future__ import annotations
@@ -80,24 +87,27 @@ def synth_file(size: int) -> Path:
     return path
 
 
-def env_for(engine: str, size: int) -> dict[str, str]:
+def env_for(engine: str, size: int, args: argparse.Namespace) -> dict[str, str]:
     env = dict(os.environ)
     env["EXILEDB_SECRET_KEY"] = "bench-only"
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     if engine == "sqlite":
-        data = OUT / f"stats-{size}-sqlite"
+        data = Path(args.data_dir) if args.data_dir else OUT / f"stats-{size}-sqlite"
         data.mkdir(parents=True, exist_ok=True)
-        env["EXILEDB_DATA_DIR"] = str(data)
-        env["EXILEDB_DATABASE_URL"] = f"sqlite:///{data / 'exiledb.sqlite3'}"
+        env["EXILEDB_DATA_DIR"] = str(data.resolve())
+        env["EXILEDB_DATABASE_URL"] = f"sqlite:///{data.resolve() / 'exiledb.sqlite3'}"
     else:
-        env["EXILEDB_DATABASE_URL"] = f"{PG_URL}/{PG_PREFIX}{size}"
+        env["EXILEDB_DATABASE_URL"] = f"{PG_URL}/{pg_name(size, args)}"
     return env
 
 
-def ensure_pg_db(size: int) -> None:
+def pg_name(size: int, args: argparse.Namespace) -> str:
+    return str(args.database or f"{PG_PREFIX}{size}")
+
+
+def ensure_pg_db(name: str) -> None:
     import psycopg
 
-    name = f"{PG_PREFIX}{size}"
     with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
@@ -136,12 +146,8 @@ def _build(path: str, analyze: bool) -> dict[str, Any]:
     built = Incident.objects.count()
     took = None
     if not built:
-        # The bench-only path: the real importer, without the public index step (see the
-        # module docstring). The statistics never read that index.
-        from exiledb.explore import index
         from exiledb.ingest import writer
 
-        index.rebuild = lambda *a, **k: None  # type: ignore[assignment]
         start = time.perf_counter()
         writer.import_file(path)
         took = round(time.perf_counter() - start, 1)
@@ -181,7 +187,7 @@ def _time(repeat: int, variants: list[str]) -> dict[str, Any]:
             return stats.compute(filters=Filters.parse(**FILTERED))
         return stats.compute()
 
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"served": _served(repeat)}
     for variant in variants:
         figures = run(variant)  # warm-up: the page cache, not the figures, is what it warms
         times = []
@@ -202,6 +208,46 @@ def _time(repeat: int, variants: list[str]) -> dict[str, Any]:
     return out
 
 
+def _served(repeat: int) -> dict[str, Any]:
+    """The stored figures read back (after the computation that stores them), in-process."""
+    from exiledb.analysis import stored
+
+    out: dict[str, Any] = {}
+    for audience, internal in (("internal", True), ("public", False)):
+        start = time.perf_counter()
+        stored.figures(internal=internal)  # computes and stores them unless already stored
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            stored.figures(internal=internal)
+            times.append(time.perf_counter() - start)
+        out[audience] = {
+            "first_s": round(first, 3),
+            "median_s": round(statistics.median(times), 4),
+            "max_s": round(max(times), 4),
+        }
+    return out
+
+
+def cli_times(env: dict[str, str]) -> dict[str, Any]:
+    """`exiledb stats --json` as a command, three times per audience (figures stored)."""
+    out: dict[str, Any] = {}
+    for audience in ("internal", "public"):
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "exiledb", "stats", "--json", "--audience", audience],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            times.append(time.perf_counter() - start)
+        out[audience] = {"median_s": round(statistics.median(times), 3), "runs": times}
+    return out
+
+
 # --- the driver -----------------------------------------------------------------------------
 
 
@@ -219,6 +265,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-analyze", action="store_true")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--data-dir", help="SQLite: an EXILEDB_DATA_DIR holding the database")
+    parser.add_argument("--database", help="PostgreSQL: the database to use")
     parser.add_argument("--_build", help=argparse.SUPPRESS)
     parser.add_argument("--_time", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,26 +276,36 @@ def main() -> None:
     if args._time:
         print(json.dumps(_time(args.repeat, args.variants)))
         return
-    rows = []
+    rows: list[str] = []
+    served: list[str] = []
     for size in args.sizes:
         path = synth_file(size)
         results: dict[str, Any] = {}
         for engine in args.engines:
             if engine == "postgres":
-                ensure_pg_db(size)
-            env = env_for(engine, size)
+                ensure_pg_db(pg_name(size, args))
+            env = env_for(engine, size, args)
             build_args = ["--_build", str(path)] + (["--no-analyze"] if args.no_analyze else [])
             built = child(build_args, env)
             load_before = loadavg()
             timed = child(
                 ["--_time", "--repeat", str(args.repeat), "--variants", *args.variants], env
             )
+            timed["cli"] = cli_times(env)
             results[engine] = {
                 "build": built,
+                "database": env["EXILEDB_DATABASE_URL"],
                 "analyze": not args.no_analyze,
                 "load_1min": [load_before, loadavg()],
                 **timed,
             }
+            for audience in ("internal", "public"):
+                got = timed["served"][audience]
+                served.append(
+                    f"| {engine} | {size:,} | {audience} | {got['first_s']:.2f} s | "
+                    f"{got['median_s'] * 1000:.1f} ms | {got['max_s'] * 1000:.1f} ms | "
+                    f"{timed['cli'][audience]['median_s']:.2f} s | {load_before} |"
+                )
             for variant in args.variants:
                 t = timed[variant]
                 rows.append(
@@ -269,6 +327,13 @@ def main() -> None:
     print("| engine | incidents in db | variant | incidents counted | median | fastest | load |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
+    print()
+    print(
+        "| engine | incidents in db | audience | first read (computes, stores) | stored read "
+        "median | max | `exiledb stats --json` | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(served))
 
 
 if __name__ == "__main__":

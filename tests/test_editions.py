@@ -221,7 +221,7 @@ def test_a_failure_half_way_leaves_no_folder_and_no_row(monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the figures failed")
 
-    monkeypatch.setattr(store.stats, "compute", broken)
+    monkeypatch.setattr(store.stored, "figures", broken)
     with pytest.raises(RuntimeError):
         store.create("a")
     assert not Edition.objects.exists()

@@ -117,6 +117,8 @@ def _run_import(
         for problem in exc.problems:
             err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{len(exc.problems)} problem(s) found in {path}; nothing was stored.") from None
+    if not dry_run and summary.changed:
+        _warm_figures(quiet)
     if quiet:
         return
     _print_summary(summary, f"{'Dry run of ' if dry_run else ''}import of {path}")
@@ -124,6 +126,16 @@ def _run_import(
         out.print("Dry run: nothing was stored.")
     elif summary.changed == 0:
         out.print("Nothing changed: every record was already stored as in the file.")
+
+
+def _warm_figures(quiet: bool = False) -> None:
+    """Bring the stored statistics up to date after a change, so that the overview's and
+    `exiledb stats`' first readers do not wait for them (exiledb.analysis.stored)."""
+    from exiledb.analysis import stored
+
+    took = stored.warm()
+    if not quiet:
+        err.print(f"Statistics brought up to date in {sum(took.values()):.1f} s.")
 
 
 class Format(StrEnum):
@@ -298,14 +310,10 @@ def stats(
     except FilterError as exc:
         raise fail(f"--{exc.option.replace('_', '-')}: {exc.message}") from None
     _setup()
-    from exiledb.access.policy import visible_incidents, visible_persons
-    from exiledb.analysis import stats as analysis
+    from exiledb.analysis import stored
     from exiledb.vocab import COUNTRIES, codebook
 
-    if audience is Audience.public:
-        figures = analysis.compute(visible_incidents(None), visible_persons(None), filters=filters)
-    else:
-        figures = analysis.compute(filters=filters)
+    figures = stored.figures(filters, internal=audience is not Audience.public)
     if as_json:
         typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
@@ -442,6 +450,7 @@ def reindex() -> None:
     """
     _setup()
     count = _rebuild_index()
+    _warm_figures()
     out.print(f"Indexed {count} published incidents.")
 
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "exiledb.public",
     "exiledb.dedupe",
     "exiledb.editions",
+    "exiledb.analysis",
 ]
 
 MIDDLEWARE = [

@@ -81,6 +81,16 @@ def effective_role(user: Any) -> str | None:
     return found
 
 
+def audience(user: Any) -> str:
+    """Who `user` reads as, in keys of what is computed once for many readers (stored
+    statistics, cached API answers): PUBLIC without a role, else the role and whether it is
+    cleared for confidential records. Two readers of one audience see the same records."""
+    acting = effective_role(user) if user is not None else None
+    if acting is None:
+        return PUBLIC
+    return f"{acting}:{int(may_see_confidential(user))}"
+
+
 def has_role(user: Any) -> bool:
     """Staff accounts without a role (or without their second factor) see nothing beyond what
     the public sees."""

@@ -52,9 +52,7 @@ class Persona:
     @property
     def label(self) -> str:
         """The persona in cache keys: the role decides what is seen, not the account."""
-        if self.public:
-            return "public"
-        return f"{self.role}:{int(policy.may_see_confidential(self.user))}"
+        return policy.audience(self.user)
 
     def require_write(self) -> None:
         if self.token is None:

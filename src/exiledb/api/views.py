@@ -8,11 +8,9 @@ Last-Modified) and answer 304 to a client that already has them.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers, set_response_etag
 from django.utils.http import http_date
@@ -473,9 +471,8 @@ def get_stats(request: HttpRequest, filters: Query[StatsFilters]) -> Any:
     """The figures of `exiledb stats --json` over what this reader may see (docs/statistics.md):
     counts of documented cases, a floor. The filters and the partial-date rule are the
     CLI's."""
-    from exiledb.analysis import stats as analysis
+    from exiledb.analysis import stored
     from exiledb.analysis.filters import FilterError, Filters
-    from exiledb.cases.models import Relationship
 
     _public_dates(request)
     who = persona(request)
@@ -485,19 +482,7 @@ def get_stats(request: HttpRequest, filters: Query[StatsFilters]) -> Any:
         raise errors.ApiError(
             422, str(exc), [errors.field(f"query.{exc.option}", exc.message)]
         ) from None
-    wanted = hashlib.sha256(repr(sorted(filters.dict().items())).encode()).hexdigest()[:24]
-    key = f"api:stats:{index.fresh()}:{who.label}:{wanted}".replace(" ", "_")
-    found = cache.get(key)
-    if found is None:
-        ties = None if who.public else policy.visible(Relationship.objects.all(), who.user)
-        found = analysis.compute(
-            policy.visible_incidents(who.user),
-            policy.visible_persons(who.user),
-            filters=chosen,
-            relationships=ties,
-        )
-        cache.set(key, found, 3600)
-    return found
+    return stored.figures(chosen, None if who.public else who.user)
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from exiledb.access.policy import INTERNAL, PUBLIC, visible_incidents, visible_persons
-from exiledb.analysis import stats
+from exiledb.access.policy import INTERNAL, PUBLIC
+from exiledb.analysis import stored
 from exiledb.ingest.export import DISCLAIMER, Records, write_datapackage
 from exiledb.vocab import CODEBOOK_VERSION
 
@@ -203,8 +203,8 @@ def _build(name: str, note: str, created_by: str, work: Path) -> Edition:
         for audience in (PUBLIC, INTERNAL)
     }
     figures = {
-        PUBLIC: stats.compute(visible_incidents(None), visible_persons(None)),
-        INTERNAL: stats.compute(),
+        PUBLIC: stored.figures(),
+        INTERNAL: stored.figures(internal=True),
     }
     _dump(work / FIGURES, figures)
     if previous is not None:

@@ -18,8 +18,8 @@ from django.template import Context, Engine
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from exiledb.access.policy import INTERNAL, PUBLIC, visible_incidents, visible_persons
-from exiledb.analysis import stats
+from exiledb.access.policy import INTERNAL, PUBLIC
+from exiledb.analysis import stats, stored
 from exiledb.analysis.filters import FilterError, Filters
 from exiledb.vocab import CODEBOOK_VERSION
 
@@ -53,10 +53,7 @@ def live_figures(
         chosen = Filters.parse(min_confidence=min_confidence, since=since, until=until)
     except FilterError as exc:
         raise ReportError(f"--{exc.option.replace('_', '-')}: {exc.message}") from None
-    if audience == PUBLIC:
-        figures = stats.compute(visible_incidents(None), visible_persons(None), filters=chosen)
-    else:
-        figures = stats.compute(filters=chosen)
+    figures = stored.figures(chosen, internal=audience == INTERNAL)
     given = {"since": since, "until": until, "min_confidence": min_confidence}
     return Source(audience, figures, filters={k: v for k, v in given.items() if v})
 

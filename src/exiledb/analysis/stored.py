@@ -1,0 +1,122 @@
+"""The statistics as readers get them: computed once per data generation, then read back.
+
+`stats.compute` counts a million incidents in seconds (docs/performance.md#statistics), too
+slow to run for every visit of the overview or every `exiledb stats`. Every write that can
+change a figure moves the data generation on - the public index's (exiledb.explore.index):
+edits queue their incidents through signals (drafts and restricted records too), imports and
+merges bump it - so figures computed at one generation stay exact until the next. They are kept
+in the database (`Figures`), one row per audience and set of filters, so that every process -
+the site's workers, the CLI, the API - shares them, and read back only while their generation
+is the current one. A reader after a change waits for one computation; readers after that get
+the stored row.
+
+Audiences are what decides what a reader may see (exiledb.access.policy): `public` (anonymous
+readers, accounts without a role), `internal` (every record: the CLI's default, editions'
+internal figures), and each staff role with or without confidential clearance. The figures for
+an audience are computed from what it may see, never filtered afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from exiledb.access import policy
+from exiledb.access.policy import INTERNAL, PUBLIC
+from exiledb.cases.models import Relationship
+from exiledb.explore import index
+from exiledb.explore.models import Pending
+
+from . import stats
+from .filters import NONE, Filters
+from .models import Figures
+
+
+def _maker(audience: str, user: Any, filters: Filters) -> Callable[[], dict[str, Any]]:
+    if audience == INTERNAL:
+        return lambda: stats.compute(filters=filters)
+    if audience == PUBLIC:
+        return lambda: stats.compute(
+            policy.visible_incidents(None), policy.visible_persons(None), filters=filters
+        )
+    return lambda: stats.compute(
+        policy.visible_incidents(user),
+        policy.visible_persons(user),
+        filters=filters,
+        relationships=policy.visible(Relationship.objects.all(), user),
+    )
+
+
+def key(audience: str, filters: Filters) -> str:
+    text = json.dumps([audience, filters.as_dict()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def figures(
+    filters: Filters | None = None, user: Any = None, *, internal: bool = False
+) -> dict[str, Any]:
+    """The figures over what `user` may see (anonymous: the public's), or over every record
+    with `internal`, narrowed by `filters`: the stored ones when they are of the current data
+    generation, else computed now and stored."""
+    filters = filters or NONE
+    audience = INTERNAL if internal else policy.audience(user)
+    generation = index.fresh()
+    wanted = key(audience, filters)
+    row = Figures.objects.filter(key=wanted, generation=generation).values_list(
+        "figures", flat=True
+    )
+    found = row.first()
+    if found is not None:
+        return dict(json.loads(found))
+    start = time.perf_counter()
+    computed = _maker(audience, user, filters)()
+    took = time.perf_counter() - start
+    _store(wanted, audience, filters, generation, computed, took)
+    return computed
+
+
+def _store(
+    wanted: str,
+    audience: str,
+    filters: Filters,
+    generation: str,
+    computed: dict[str, Any],
+    took: float,
+) -> None:
+    """Keep the figures, unless the data moved on while they were counted: a write queued
+    since (Pending) or an import that bumped the generation means they may mix two states."""
+    if Pending.objects.exists() or index.generation() != generation:
+        return
+    try:
+        with transaction.atomic():
+            Figures.objects.exclude(generation=generation).delete()
+            Figures.objects.update_or_create(
+                key=wanted,
+                defaults={
+                    "audience": audience,
+                    "filters": filters.as_dict(),
+                    "generation": generation,
+                    "figures": json.dumps(computed, ensure_ascii=False),
+                    "computed_at": timezone.now(),
+                    "seconds": round(took, 3),
+                },
+            )
+    except IntegrityError:  # another reader stored the same figures first
+        pass
+
+
+def warm() -> dict[str, float]:
+    """Compute the unfiltered public and internal figures if they are not stored yet (after an
+    import, so the overview's first reader does not wait); return the seconds each took."""
+    out: dict[str, float] = {}
+    for audience, internal in ((PUBLIC, False), (INTERNAL, True)):
+        start = time.perf_counter()
+        figures(internal=internal)
+        out[audience] = round(time.perf_counter() - start, 3)
+    return out
