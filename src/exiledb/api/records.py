@@ -322,8 +322,9 @@ def incidents(request: HttpRequest, persona: Persona) -> Listing:
         )
         rows = [(pk, day) for pk, day, _ in page]
         results = [json.loads(record) for _, _, record in page[:limit]]
-        counted = query.counts(generation) if facets in ("true", "1") else None
-        total = counted["total"] if counted else _count(matches, generation, query)
+        selection = query.selection(generation)
+        counted = selection.counts() if facets in ("true", "1") else None
+        total = selection.total
     else:
         matches = query.incidents(policy.visible(Incident.objects.all(), persona.user))
         rows = list(
@@ -344,17 +345,6 @@ def incidents(request: HttpRequest, persona: Persona) -> Listing:
     if counted is not None:
         listing.facets = counted["facets"]
     return listing
-
-
-def _count(matches: QuerySet[Entry], generation: str, query: filters.Query) -> int:
-    from django.core.cache import cache
-
-    key = f"api:count:{hash((generation, tuple(query.params())))}"
-    found = cache.get(key)
-    if found is None:
-        found = matches.count()
-        cache.set(key, found, 3600)
-    return int(found)
 
 
 def others(kind: str, request: HttpRequest, persona: Persona) -> Listing:

@@ -2,34 +2,31 @@
 
 A query string (`?stage=2&tactic=interpol_notice&q=gadoev`) becomes a `Query`: facet values
 (several values of one facet widen, different facets narrow), a year range, search terms and a
-sort. `Query.entries()` is the matching rows of the public index; `Query.counts()` the number of
-matches per value of every facet, cached per index generation. Values that are not codes of the
-codebook are reported as problems naming the parameter, never silently matched against nothing.
+sort. `Query.entries()` is the matching rows of the public index; `Query.selection()` the
+same rows as a bitmap (exiledb.explore.bitmaps), which gives their number, their number per
+value of every facet and a page in a few milliseconds. Values that are not codes of the codebook
+are reported as problems naming the parameter, never silently matched against nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, F, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from exiledb.vocab import COUNTRIES, codebook
 from exiledb.vocab.codebook import Vocabulary, translated
 
-from . import fulltext, text
+from . import bitmaps, fulltext, text
 from .models import Entry, EntryValue
 
 QUERY_MAX = 200
 SORTS = ("-date", "date")
 INTEGER_COLUMNS = ("stage", "year")
-READ_AND_COUNT = 20_000  # up to this many matches, facet counts are summed in Python
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 
@@ -281,65 +278,48 @@ class Query:
         first = date.asc(nulls_last=True) if self.sort == "date" else date.desc(nulls_last=True)
         return self.entries().order_by(first, "id" if self.sort == "date" else "-id")
 
-    def counts(self, generation: str) -> dict[str, Any]:
-        """{"total": n, "facets": {param: {value: n}}} for the matching rows, cached until
-        the index changes."""
-        key = hashlib.sha256(repr((generation, self.params())).encode()).hexdigest()
-        cached = cache.get(f"explore:counts:{key}")
-        if cached is not None:
-            return cached
-        qs = self.entries()
-        total = qs.count()
-        facets: dict[str, dict[str, int]] = {f.param: {} for f in FACETS}
-        if total:
-            ids = _count_columns(qs, total, facets)
-            multi = [f.param for f in FACETS if f.column is None]
-            if ids is None:  # many matches: one grouped query over the filtered set
-                groups = [EntryValue.objects.filter(facet__in=multi, entry_id__in=qs.values("id"))]
-            else:  # few: their facet rows, read by entry (the planners' best path for a few)
-                groups = [
-                    EntryValue.objects.filter(entry_id__in=ids[i : i + 900], facet__in=multi)
-                    for i in range(0, len(ids), 900)
-                ]
-            for group in groups:
-                for param, value, n in (
-                    group.values_list("facet", "value").annotate(n=Count("id")).order_by()
-                ):
-                    facets[param][value] = facets[param].get(value, 0) + n
-        out = {"total": total, "facets": facets}
-        cache.set(f"explore:counts:{key}", out, 3600)
-        return out
+    def selection(self, generation: str) -> Selection:
+        """The matching rows, as a bitmap of the index of this generation (exiledb.explore
+        .bitmaps): their count, the counts of every facet value and the page are read from it."""
+        maps = bitmaps.current(generation)
+        terms = self.terms
+        matched = None
+        if terms:
+            narrowed = self.facets_only().entries() if self.selected else None
+            matched = fulltext.ids(terms, text.key_alternatives(terms), narrowed)
+        return Selection(self, maps, maps.select(self, matched))
 
-
-def _count_columns(
-    qs: QuerySet[Entry], total: int, facets: dict[str, dict[str, int]]
-) -> list[int] | None:
-    """Counts of the single-valued facets: a few thousand matching rows are read once and
-    counted here (one query instead of one per facet), and their ids returned; more are
-    grouped by the database (None)."""
-    columns = [f for f in FACETS if f.column is not None]
-    if total <= READ_AND_COUNT:
-        names = [str(f.column) for f in columns]
-        counters: list[Counter[Any]] = [Counter() for _ in columns]
-        ids: list[int] = []
-        for pk, *row in qs.values_list("id", *names):
-            ids.append(pk)
-            for counter, value in zip(counters, row, strict=True):
-                counter[value] += 1
-        for facet, counter in zip(columns, counters, strict=True):
-            facets[facet.param] = {str(v): n for v, n in counter.items() if v not in ("", None)}
-        return ids
-    for facet in columns:
-        blank: dict[str, str] = {} if facet.column in INTEGER_COLUMNS else {str(facet.column): ""}
-        grouped = (
-            qs.exclude(**blank)
-            .filter(**{f"{facet.column}__isnull": False})
-            .values_list(str(facet.column))
-            .annotate(n=Count("id"))
-            .order_by()
+    def facets_only(self) -> Query:
+        """This query without its search terms."""
+        return Query(
+            selected=self.selected, year_from=self.year_from, year_to=self.year_to, sort=self.sort
         )
-        facets[facet.param] = {str(value): n for value, n in grouped}
-    return None
+
+    def counts(self, generation: str) -> dict[str, Any]:
+        """{"total": n, "facets": {param: {value: n}}} for the matching rows."""
+        return self.selection(generation).counts()
+
+
+@dataclass
+class Selection:
+    """The rows a query matches in one generation of the index."""
+
+    query: Query
+    maps: bitmaps.Bitmaps
+    mask: int
+
+    @property
+    def total(self) -> int:
+        return self.mask.bit_count()
+
+    def counts(self) -> dict[str, Any]:
+        return self.maps.counts(self.mask)
+
+    def page(self, start: int, count: int) -> list[Entry]:
+        """Rows `start` to `start + count` in the query's order (`ordered()`'s)."""
+        ids = self.maps.page(self.mask, self.query.sort, start, count)
+        found = Entry.objects.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
 
 def _getlist(params: Mapping[str, Any], name: str) -> list[str]:

@@ -38,7 +38,23 @@ class Entry(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["date_earliest", "id"]),
+            # The list's order, covering every single-valued facet: the facet bitmaps
+            # (exiledb.explore.bitmaps) are read from this index alone, never from the rows
+            # with their long text and record.
+            models.Index(
+                fields=[
+                    "date_earliest",
+                    "id",
+                    "stage",
+                    "kind",
+                    "host",
+                    "origin",
+                    "year",
+                    "confidence",
+                    "outcome",
+                ],
+                name="explore_entry_listing",
+            ),
             models.Index(fields=["stage"]),
             models.Index(fields=["year"]),
             models.Index(fields=["kind"]),

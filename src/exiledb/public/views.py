@@ -26,10 +26,8 @@ from exiledb.access import audit
 from exiledb.access.policy import (
     Publication,
     published_incidents,
-    visible_incidents,
-    visible_persons,
 )
-from exiledb.analysis import stats
+from exiledb.analysis import stats, stored
 from exiledb.explore import filters as explore_filters
 from exiledb.explore import index as explore_index
 from exiledb.explore.models import Entry
@@ -54,7 +52,7 @@ gettext_noop(
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # The public figures for every visitor: staff see more in the editor, not here.
-    figures = stats.compute(visible_incidents(None), visible_persons(None))
+    figures = stored.figures()
     tactics = [
         (codebook.TACTICS.label(code), n)
         for code, n in list(figures["incidents"]["by_tactic"].items())[:10]
@@ -497,12 +495,13 @@ def incidents(request: HttpRequest) -> HttpResponse:
     """Every published incident, narrowed by facets and full-text search (exiledb.explore)."""
     generation = explore_index.fresh()  # the index writes English text whoever reads first
     query = explore_filters.Query.parse(request.GET)
-    counts = query.counts(generation)
+    selection = query.selection(generation)
+    counts = selection.counts()
     total = counts["total"]
     paginator = Paginator(range(total), INCIDENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     start = (page.number - 1) * INCIDENTS_PER_PAGE
-    rows = [_entry_row(e) for e in query.ordered()[start : start + INCIDENTS_PER_PAGE]]
+    rows = [_entry_row(e) for e in selection.page(start, INCIDENTS_PER_PAGE)]
 
     def link(params: list[tuple[str, str]]) -> str:
         return "?" + urlencode(params) if params else "?"
