@@ -119,18 +119,36 @@ def test_the_whole_order_in_both_directions(collection):
         assert every == list(query.ordered().values_list("id", flat=True))
 
 
-def test_an_edit_reaches_the_bitmaps_at_the_next_generation(collection):
-    query = filters.Query.parse({"stage": "3"})
-    before = query.selection(index.fresh()).total
+@pytest.mark.parametrize("searched", [False, True])
+def test_an_edit_reaches_the_bitmaps_at_the_next_generation(collection, searched):
     incident = Incident.objects.filter(
         review_status="published", visibility="public", stage=3
     ).first()
     assert incident is not None
+    params = {"stage": "3"}
+    if searched:  # kept search results are those of the generation they were read in
+        params["q"] = Entry.objects.get(incident_id=incident.pk).text.split()[0]
+    query = filters.Query.parse(params)
+    before = query.selection(index.fresh()).total
+    assert before == query.entries().count() > 0
     incident.review_status = "draft"
     incident.save()
     after = query.selection(index.fresh())
     assert after.total == before - 1 == query.entries().count()
     assert incident.pk not in {e.incident_id for e in after.page(0, 10_000)}
+
+
+def test_search_results_are_kept_within_a_generation(collection, monkeypatch):
+    generation = index.fresh()
+    word = common_words()[0]
+    first = filters.Query.parse({"q": word}).selection(generation)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the engine was asked again")
+
+    monkeypatch.setattr(filters.fulltext, "ids", refuse)
+    again = filters.Query.parse({"q": word, "sort": "date"}).selection(generation)
+    assert again.total == first.total > 0
 
 
 def test_bit_positions_are_read_back_in_order():

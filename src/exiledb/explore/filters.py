@@ -10,6 +10,7 @@ are reported as problems naming the parameter, never silently matched against no
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,8 +286,20 @@ class Query:
         terms = self.terms
         matched = None
         if terms:
-            narrowed = self.facets_only().entries() if self.selected else None
-            matched = fulltext.ids(terms, text.key_alternatives(terms), narrowed)
+            alternatives = text.key_alternatives(terms)
+            if fulltext.narrows() and self.selected:
+                # the engine reads fewer rows with the other filters in the same statement
+                rest = self.facets_only()
+                matched = maps.searched(
+                    ("narrowed", tuple(self.params())),
+                    lambda: fulltext.ids(terms, alternatives, rest.entries()),
+                )
+            else:  # each term on its own, kept for the next query with that word
+                matched = maps.everything
+                for term, alts in zip(terms, alternatives, strict=False):
+                    matched &= maps.searched(
+                        ("term", term, tuple(alts)), functools.partial(fulltext.ids, [term], [alts])
+                    )
         return Selection(self, maps, maps.select(self, matched))
 
     def facets_only(self) -> Query:
