@@ -183,3 +183,45 @@ def test_the_cli_stats_reads_what_the_overview_stored(cli):
     assert again.stdout == first.stdout
     internal = json.loads(cli("stats", "--json").stdout)
     assert internal["incidents"]["total"] >= json.loads(first.stdout)["incidents"]["total"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_change_the_overview_shows_the_last_figures_while_new_ones_are_counted(
+    settings, client, tmp_path, monkeypatch
+):
+    import threading
+
+    from conftest import public_site
+
+    public_site(settings, tmp_path)
+    settings.EXILEDB_FIGURES_IN_BACKGROUND = True
+    _load(json.loads(DEMO.read_text(encoding="utf-8")))
+    first = stored.read(stale_ok=True)  # nothing stored yet: counted in the request
+    assert first.current
+    incident = Incident.objects.filter(review_status="published", is_proxy=False).first()
+    incident.review_status = "draft"
+    incident.save()
+    counting = threading.Event()
+    real = stats.compute
+
+    def slow(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        counting.wait(30)  # a million incidents: the thread is still counting
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "compute", slow)
+    shown = client.get("/")
+    assert shown.status_code == 200
+    assert "The latest changes are being counted" in shown.content.decode()
+    stale = stored.read(stale_ok=True)
+    assert not stale.current and stale.figures == first.figures
+    counting.set()
+    stored.wait_for_background()
+    monkeypatch.setattr(stats, "compute", real)
+    fresh = stored.read(stale_ok=True)
+    assert fresh.current
+    assert fresh.figures["incidents"]["total"] == first.figures["incidents"]["total"] - 1
+    assert "The latest changes are being counted" not in client.get("/").content.decode()
+    # readers who must not get older figures (the CLI, the API, editions) never do
+    incident.review_status = "published"
+    incident.save()
+    assert stored.figures() == _fresh()

@@ -210,6 +210,9 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
 # how many reverse proxies in front of the app may be trusted to set X-Forwarded-For (0: none,
 # so a client cannot pick the address it is counted under).
 EXILEDB_API_ANON_RATE = os.environ.get("EXILEDB_API_ANON_RATE", "120/min")
+# After a change, the overview shows the last figures while a thread counts new ones
+# (exiledb.analysis.stored); off: its first reader waits for the count.
+EXILEDB_FIGURES_IN_BACKGROUND = _flag("EXILEDB_FIGURES_IN_BACKGROUND", default=True)
 NINJA_NUM_PROXIES = int(os.environ.get("EXILEDB_TRUSTED_PROXIES", "0"))
 
 LOGGING = {

@@ -18,13 +18,18 @@ an audience are computed from what it may see, never filtered afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from exiledb.access import policy
@@ -36,6 +41,8 @@ from exiledb.explore.models import Pending
 from . import stats
 from .filters import NONE, Filters
 from .models import Figures
+
+logger = logging.getLogger(__name__)
 
 
 def _maker(audience: str, user: Any, filters: Filters) -> Callable[[], dict[str, Any]]:
@@ -58,27 +65,82 @@ def key(audience: str, filters: Filters) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Read:
+    figures: dict[str, Any]
+    computed_at: dt.datetime | None
+    current: bool  # False: an older generation's figures, newer ones being counted
+
+
 def figures(
     filters: Filters | None = None, user: Any = None, *, internal: bool = False
 ) -> dict[str, Any]:
     """The figures over what `user` may see (anonymous: the public's), or over every record
     with `internal`, narrowed by `filters`: the stored ones when they are of the current data
     generation, else computed now and stored."""
+    return read(filters, user, internal=internal).figures
+
+
+def read(
+    filters: Filters | None = None,
+    user: Any = None,
+    *,
+    internal: bool = False,
+    stale_ok: bool = False,
+) -> Read:
+    """`figures`, with when they were counted. With `stale_ok` (the overview), a reader who
+    comes after a change gets the figures of the generation before at once, marked as such,
+    while a thread of this process counts the new ones (EXILEDB_FIGURES_IN_BACKGROUND; at a
+    million incidents counting takes longer than a reader should wait)."""
     filters = filters or NONE
     audience = INTERNAL if internal else policy.audience(user)
     generation = index.fresh()
     wanted = key(audience, filters)
-    row = Figures.objects.filter(key=wanted, generation=generation).values_list(
-        "figures", flat=True
-    )
+    row = Figures.objects.filter(key=wanted).values_list("figures", "computed_at", "generation")
     found = row.first()
-    if found is not None:
-        return dict(json.loads(found))
+    if found is not None and found[2] == generation:
+        return Read(dict(json.loads(found[0])), found[1], True)
+    if found is not None and stale_ok and settings.EXILEDB_FIGURES_IN_BACKGROUND:
+        _count_later(wanted, lambda: figures(filters, user, internal=internal))
+        return Read(dict(json.loads(found[0])), found[1], False)
     start = time.perf_counter()
     computed = _maker(audience, user, filters)()
     took = time.perf_counter() - start
     _store(wanted, audience, filters, generation, computed, took)
-    return computed
+    return Read(computed, timezone.now(), True)
+
+
+_COUNTING: dict[str, threading.Thread] = {}
+_COUNTING_LOCK = threading.Lock()
+
+
+def _count_later(wanted: str, count: Callable[[], Any]) -> None:
+    """Count in a thread of this process, one per set of figures at a time."""
+
+    def run() -> None:
+        try:
+            count()
+        except Exception:  # a reader is not waiting for it; the next one will try again
+            logger.exception("counting the figures in the background failed")
+        finally:
+            connections.close_all()  # this thread's own connections
+            with _COUNTING_LOCK:
+                _COUNTING.pop(wanted, None)
+
+    with _COUNTING_LOCK:
+        if wanted in _COUNTING:
+            return
+        thread = threading.Thread(target=run, name="exiledb-figures", daemon=True)
+        _COUNTING[wanted] = thread
+    thread.start()
+
+
+def wait_for_background(timeout: float = 60) -> None:
+    """Wait for figures being counted in the background (tests, and commands that exit)."""
+    with _COUNTING_LOCK:
+        threads = list(_COUNTING.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _store(
@@ -95,7 +157,9 @@ def _store(
         return
     try:
         with transaction.atomic():
-            Figures.objects.exclude(generation=generation).delete()
+            # Older generations' figures are dropped, except the unfiltered public and internal
+            # ones, which the overview shows while their successors are counted.
+            Figures.objects.exclude(generation=generation).exclude(key__in=_KEPT).delete()
             Figures.objects.update_or_create(
                 key=wanted,
                 defaults={
@@ -109,6 +173,9 @@ def _store(
             )
     except IntegrityError:  # another reader stored the same figures first
         pass
+
+
+_KEPT = (key(PUBLIC, NONE), key(INTERNAL, NONE))
 
 
 def warm() -> dict[str, float]:

@@ -52,7 +52,8 @@ gettext_noop(
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # The public figures for every visitor: staff see more in the editor, not here.
-    figures = stored.figures()
+    got = stored.read(stale_ok=True)  # after a change, the last figures while new are counted
+    figures = got.figures
     tactics = [
         (codebook.TACTICS.label(code), n)
         for code, n in list(figures["incidents"]["by_tactic"].items())[:10]
@@ -73,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "public/home.html",
         {
             "figures": figures,
+            "figures_counted_at": None if got.current else got.computed_at,
             "floor_note": _(stats.FLOOR_NOTE),
             "tactics": tactics,
             "hosts": hosts,
