@@ -80,6 +80,10 @@ class Bitmaps:
         size = self.size
         return _bitmap([pk for pk in ids if 0 <= pk < size], size)
 
+    def ids(self, mask: int) -> list[int]:
+        """The ids of a bitmap's rows, in increasing order."""
+        return _bit_ids(mask.to_bytes(self.nbytes, "little"))
+
     def searched(self, key: tuple[Any, ...], fetch: Callable[[], Iterable[int]]) -> int:
         """The bitmap of a full-text search's matches, fetched once per generation: a common
         word matches most of the index, and reading its matches from the engine costs more
@@ -97,9 +101,9 @@ class Bitmaps:
                 self._searches.popitem(last=False)
         return found
 
-    def select(self, query: Query, matched: int | None) -> int:
-        """The rows of the query: `matched` is the bitmap of the full-text index's matches
-        (None when the query has no search terms)."""
+    def select(self, query: Query, matched: int | None = None) -> int:
+        """The rows of the query's facets and years, and of `matched` (the bitmap of its
+        full-text matches) when given."""
         from .filters import BY_PARAM, INTEGER_COLUMNS
 
         mask = self.everything

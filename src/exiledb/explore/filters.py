@@ -29,6 +29,7 @@ QUERY_MAX = 200
 SORTS = ("-date", "date")
 INTEGER_COLUMNS = ("stage", "year")
 YEAR_MIN, YEAR_MAX = 1900, 2100
+SEARCH_AMONG = 5_000  # PostgreSQL: search only the rows the facets keep, up to this many
 
 
 @dataclass(frozen=True)
@@ -283,30 +284,22 @@ class Query:
         """The matching rows, as a bitmap of the index of this generation (exiledb.explore
         .bitmaps): their count, the counts of every facet value and the page are read from it."""
         maps = bitmaps.current(generation)
+        mask = maps.select(self, None)
         terms = self.terms
-        matched = None
-        if terms:
+        if terms and mask:
             alternatives = text.key_alternatives(terms)
-            if fulltext.narrows() and self.selected:
-                # the engine reads fewer rows with the other filters in the same statement
-                rest = self.facets_only()
-                matched = maps.searched(
-                    ("narrowed", tuple(self.params())),
-                    lambda: fulltext.ids(terms, alternatives, rest.entries()),
-                )
+            narrowed = mask != maps.everything
+            if fulltext.checks_rows() and narrowed and mask.bit_count() <= SEARCH_AMONG:
+                # a few rows left by the facets: search only those (PostgreSQL reads each
+                # match's page; the facets' few rows cost less than a common word's many)
+                among = maps.ids(mask)
+                mask &= maps.of_ids(fulltext.ids(terms, alternatives, among))
             else:  # each term on its own, kept for the next query with that word
-                matched = maps.everything
                 for term, alts in zip(terms, alternatives, strict=False):
-                    matched &= maps.searched(
+                    mask &= maps.searched(
                         ("term", term, tuple(alts)), functools.partial(fulltext.ids, [term], [alts])
                     )
-        return Selection(self, maps, maps.select(self, matched))
-
-    def facets_only(self) -> Query:
-        """This query without its search terms."""
-        return Query(
-            selected=self.selected, year_from=self.year_from, year_to=self.year_to, sort=self.sort
-        )
+        return Selection(self, maps, mask)
 
     def counts(self, generation: str) -> dict[str, Any]:
         """{"total": n, "facets": {param: {value: n}}} for the matching rows."""

@@ -8,8 +8,10 @@ either engine's query syntax.
 
 - SQLite: an FTS5 table over Entry.text (external content, rowid = Entry.id), created by
   migration 0002; the unicode61 tokenizer splits on the same boundaries as text.words.
-- PostgreSQL: a GIN index on to_tsvector('simple', text) (migration 0002); 'simple' neither
-  stems nor drops stop words, so Tajik, Russian and English names are matched as written.
+- PostgreSQL: a GIN index on the stored generated column `search`, to_tsvector('simple', text)
+  (migrations 0002, 0006); 'simple' neither stems nor drops stop words, so Tajik, Russian and
+  English names are matched as written. The column is not on the model: PostgreSQL computes it
+  when a row is written.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _sql(
             for t, alt in zip(terms, alts, strict=False)
         )
         sql = (
-            f"SELECT id FROM {table} WHERE to_tsvector('simple'::regconfig, text) "  # noqa: S608
+            f"SELECT id FROM {table} WHERE search "  # noqa: S608
             "@@ to_tsquery('simple'::regconfig, %s)"
         )
     else:
@@ -65,38 +67,45 @@ def match(
     return queryset.filter(id__in=RawSQL(sql, [query]))  # noqa: S611
 
 
-def narrows() -> bool:
-    """Whether `ids` is faster given the rows the other filters keep (PostgreSQL: the table's
-    pages are read for every match; FTS5 reads its own index only)."""
+def checks_rows() -> bool:
+    """Whether the engine reads the table for every match (PostgreSQL: its GIN index gives
+    row locations to check against the table's pages), so that a search among a few known
+    rows is faster than a search of the whole index (FTS5 reads its own index only)."""
     return _vendor() == "postgresql"
 
 
 def ids(
     terms: Sequence[str],
     alternatives: Sequence[Sequence[str]] = (),
-    narrowed: QuerySet | None = None,
+    among: Sequence[int] | None = None,
 ) -> list[int]:
-    """The ids of the index rows `match` would keep.
+    """The ids of the index rows `match` would keep; with `among`, only those of these rows
+    (PostgreSQL: each row is read by its key and its text parsed, instead of every match).
 
-    SQLite reads them from the FTS5 table alone. PostgreSQL's GIN index gives row locations
-    that it checks against the table, a page read per few rows: with `narrowed` (the rows the
-    other filters keep) the filters go into the same statement, so the planner ANDs their
-    indexes with the GIN index and reads only the pages of rows that match everything; and
-    the statement gets the memory to keep its bitmap exact (with the default 4 MB, a common
-    word's bitmap turns lossy and every row on its pages is parsed again)."""
+    SQLite reads the matches from the FTS5 table alone. A PostgreSQL search of the whole
+    index gets the memory to keep its bitmap of matches exact: with the default 4 MB, a common
+    word's bitmap turns lossy and every row on its pages is parsed again (5 s at a million)."""
     from .models import Entry
 
+    table = Entry._meta.db_table
+    sql, query = _sql(table, terms, alternatives)
     if _vendor() != "postgresql":
-        sql, query = _sql(Entry._meta.db_table, terms, alternatives)
         with connection.cursor() as cursor:
             # one row of text rather than a row per match: a common word matches most rows
             cursor.execute(f"SELECT GROUP_CONCAT(rowid) FROM ({sql})", [query])  # noqa: S608
             joined = cursor.fetchone()[0]
-        return list(map(int, joined.split(","))) if joined else []
-    rows = match(narrowed if narrowed is not None else Entry.objects.all(), terms, alternatives)
+        found = list(map(int, joined.split(","))) if joined else []
+        if among is not None:
+            keep = set(among)
+            found = [pk for pk in found if pk in keep]
+        return found
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{PG_SEARCH_WORK_MEM}'")
-        return list(rows.values_list("id", flat=True))
+        if among is not None:
+            cursor.execute(f"{sql} AND id = ANY(%s)", [query, list(among)])
+        else:
+            cursor.execute(f"SET LOCAL work_mem = '{PG_SEARCH_WORK_MEM}'")
+            cursor.execute(sql, [query])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
