@@ -114,8 +114,9 @@ class Scope:
         with self.connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} AS SELECT pk FROM ({sub}) s", params)  # noqa: S608
             cursor.execute(f"CREATE INDEX {q(name + '_pk')} ON {q(name)} (pk)")
+            cursor.execute(f"ANALYZE {q(name)}")  # its size, for the planners
         self._temp = name
-        self.person_ids = (f"SELECT pk FROM {q(name)}", [])  # noqa: S608
+        self.person_ids = (q(name), [])
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
@@ -136,11 +137,14 @@ class Scope:
         return str(self.connection.vendor)
 
     def person_in(self, column: str) -> tuple[str, Params]:
-        """`column IN (the persons in scope)`, or a true condition when every person counts."""
+        """`column` is one of the persons in scope, or a true condition when every person
+        counts. A correlated EXISTS on the indexed temporary table, not `IN (SELECT ...)`:
+        inside a CASE, PostgreSQL can only hash an IN list that fits in work_mem, and
+        otherwise scans the whole list for every row (hours at a million incidents)."""
         if self.person_ids is None:
             return "1=1", []
-        sub, params = self.person_ids
-        return f"{column} IN ({sub})", list(params)
+        table, params = self.person_ids
+        return f"EXISTS (SELECT 1 FROM {table} sp WHERE sp.pk = {column})", list(params)  # noqa: S608
 
     def days_between(self, later: str, earlier: str) -> str:
         """SQL for the whole days from ISO date text `earlier` to `later`."""
