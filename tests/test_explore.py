@@ -146,7 +146,7 @@ def test_search_covers_source_titles_and_places(client, demo):
 
 def test_facet_counts_match_an_independent_count(client, demo):
     published = Incident.objects.filter(review_status="published", visibility="public")
-    counts = filters.Query.parse({}).counts(index.fresh())
+    counts = filters.Query.parse({}).selection(index.fresh()).counts()
     assert counts["total"] == published.count() == 22
     by_stage = Counter(str(i.stage) for i in published if i.stage is not None)
     assert counts["facets"]["stage"] == dict(by_stage)
@@ -158,7 +158,9 @@ def test_facet_counts_match_an_independent_count(client, demo):
     assert counts["facets"]["kind"] == dict(kinds)
     assert counts["facets"]["host"] == {"ES": 1, "FI": 1}
     # combined: the counts are those of the narrowed list
-    narrowed = filters.Query.parse({"kind": "proxy", "q": "Kabiri"}).counts(index.fresh())
+    narrowed = (
+        filters.Query.parse({"kind": "proxy", "q": "Kabiri"}).selection(index.fresh()).counts()
+    )
     assert narrowed["total"] == len(listed(client, "?kind=proxy&q=Kabiri")) > 0
     assert sum(narrowed["facets"]["kind"].values()) == narrowed["total"]
 

@@ -187,6 +187,6 @@ def test_the_search_index_agrees_with_the_rows_after_an_incremental_import(doc):
     record(doc, "persons", GADOEV)["visibility"] = "confidential"
     load(doc)
     if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL's expression index follows the rows by itself")
+        pytest.skip("PostgreSQL's generated tsvector column follows the rows by itself")
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO explore_fts(explore_fts, rank) VALUES('integrity-check', 1)")

@@ -144,24 +144,46 @@ def test_an_editor_without_the_second_factor_reads_the_public_figures(demo, pers
     assert stored.figures(user=editor) == stored.figures()
 
 
-def test_figures_counted_while_a_write_was_queued_are_not_kept(demo, monkeypatch):
+def test_figures_counted_while_a_write_landed_are_never_read_after_it(demo, monkeypatch):
     """A write that lands while the figures are being counted may be half in them: they are
-    returned to this reader but not stored for the next."""
+    kept under the generation the count began at, which the next reader moves past."""
     real = stats.compute
 
     def racing(*args: Any, **kwargs: Any) -> dict[str, Any]:
         out = real(*args, **kwargs)
         incident = Incident.objects.filter(review_status="published").first()
-        incident.title += " (corrected)"
+        incident.review_status = "draft"
         incident.save()  # queued for the index: the data moved on
         return out
 
     monkeypatch.setattr(stats, "compute", racing)
-    stored.figures()
-    assert not Figures.objects.exists()
+    raced = stored.figures()
     monkeypatch.setattr(stats, "compute", real)
-    assert stored.figures() == _fresh()
-    assert Figures.objects.count() == 1
+    after = stored.figures()
+    assert after == _fresh()
+    assert after["incidents"]["total"] == raced["incidents"]["total"] - 1
+
+
+def test_figures_from_another_codebook_or_format_are_not_read(demo, monkeypatch):
+    stored.figures()
+    monkeypatch.setattr(stored, "FORMAT", stored.FORMAT + 1)
+    _forbid_computing(monkeypatch)
+    with pytest.raises(AssertionError, match="computed again"):
+        stored.figures()
+
+
+def test_filtered_figures_are_kept_up_to_a_limit(demo, monkeypatch):
+    monkeypatch.setattr(stored, "FILTERED_KEPT", 3)
+    stored.figures()
+    for year in range(2010, 2016):
+        stored.figures(Filters.parse(since=str(year)))
+    assert Figures.objects.count() == 1 + 3
+    newest = Figures.objects.exclude(key=stored.key(policy.PUBLIC, Filters()))
+    assert sorted(f["since"] for f in newest.values_list("filters", flat=True)) == [
+        "2013",
+        "2014",
+        "2015",
+    ]
 
 
 def test_rows_of_an_older_generation_are_dropped(demo):

@@ -407,6 +407,7 @@ def serve(
             # families the site is about, and a seized server must not list them.
             self.cfg.set("access_log_format", '%(t)s "%(r)s" %(s)s %(b)s %(L)ss')
             self.cfg.set("timeout", 60)
+            self.cfg.set("post_worker_init", _warm_worker)
 
         def load(self) -> Any:
             return application
@@ -414,6 +415,26 @@ def serve(
     debug = " (DEBUG on)" if settings.DEBUG else ""
     out.print(f"Serving exiledb on http://{host}:{port}/ - editor at /editor/{debug}")
     Server().run()
+
+
+def _warm_worker(worker: Any) -> None:
+    """Load the incident list's facet bitmaps in a new worker, in a thread, so that its first
+    reader of the list does not wait for them (seconds at a million incidents)."""
+    import threading
+
+    def load() -> None:
+        from django.db import connections
+
+        from exiledb.explore import bitmaps, index
+
+        try:
+            bitmaps.current(index.fresh())
+        except Exception:  # a reader's request loads them, and reports what went wrong
+            worker.log.exception("loading the facet bitmaps failed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=load, name="exiledb-warm", daemon=True).start()
 
 
 def _index_ready() -> None:

@@ -25,6 +25,9 @@ class Figures(models.Model):
     figures = models.TextField(help_text="What exiledb.analysis.stats.compute returned, as JSON.")
     computed_at = models.DateTimeField()
     seconds = models.FloatField(help_text="How long computing them took.")
+    counting_since = models.DateTimeField(
+        null=True, help_text="When a process began counting their successor in the background."
+    )
 
     class Meta:
         verbose_name_plural = "figures"

@@ -30,13 +30,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from exiledb.access import policy
 from exiledb.access.policy import INTERNAL, PUBLIC
 from exiledb.cases.models import Relationship
 from exiledb.explore import index
-from exiledb.explore.models import Pending
+from exiledb.vocab import CODEBOOK_VERSION
 
 from . import stats
 from .filters import NONE, Filters
@@ -60,8 +61,15 @@ def _maker(audience: str, user: Any, filters: Filters) -> Callable[[], dict[str,
     )
 
 
+# Part of every key: figures stored by another version of the counting code or codebook are
+# never read (an upgrade changes neither the data nor its generation).
+FORMAT = 1
+FILTERED_KEPT = 32  # filtered (and staff) figures kept, newest first; each can be megabytes
+CLAIM = dt.timedelta(minutes=15)  # a background count older than this is taken as failed
+
+
 def key(audience: str, filters: Filters) -> str:
-    text = json.dumps([audience, filters.as_dict()], sort_keys=True)
+    text = json.dumps([FORMAT, CODEBOOK_VERSION, audience, filters.as_dict()], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -101,7 +109,8 @@ def read(
     if found is not None and found[2] == generation:
         return Read(dict(json.loads(found[0])), found[1], True)
     if found is not None and stale_ok and settings.EXILEDB_FIGURES_IN_BACKGROUND:
-        _count_later(wanted, lambda: figures(filters, user, internal=internal))
+        if _claim(wanted):  # one count at a time across the server's processes
+            _count_later(wanted, lambda: figures(filters, user, internal=internal))
         return Read(dict(json.loads(found[0])), found[1], False)
     start = time.perf_counter()
     computed = _maker(audience, user, filters)()
@@ -122,6 +131,7 @@ def _count_later(wanted: str, count: Callable[[], Any]) -> None:
             count()
         except Exception:  # a reader is not waiting for it; the next one will try again
             logger.exception("counting the figures in the background failed")
+            Figures.objects.filter(key=wanted).update(counting_since=None)
         finally:
             connections.close_all()  # this thread's own connections
             with _COUNTING_LOCK:
@@ -133,6 +143,13 @@ def _count_later(wanted: str, count: Callable[[], Any]) -> None:
         thread = threading.Thread(target=run, name="exiledb-figures", daemon=True)
         _COUNTING[wanted] = thread
     thread.start()
+
+
+def _claim(wanted: str) -> bool:
+    """Mark the stored row as being counted, unless another process already is."""
+    now = timezone.now()
+    free = Q(counting_since__isnull=True) | Q(counting_since__lt=now - CLAIM)
+    return bool(Figures.objects.filter(free, key=wanted).update(counting_since=now))
 
 
 def wait_for_background(timeout: float = 60) -> None:
@@ -151,9 +168,11 @@ def _store(
     computed: dict[str, Any],
     took: float,
 ) -> None:
-    """Keep the figures, unless the data moved on while they were counted: a write queued
-    since (Pending) or an import that bumped the generation means they may mix two states."""
-    if Pending.objects.exists() or index.generation() != generation:
+    """Keep the figures under the generation they were counted at, unless an import moved it
+    on meanwhile. (An edit that lands during the count is queued; the next reader's
+    `index.fresh()` moves the generation on, so these figures are never read as current
+    after it.)"""
+    if index.generation() != generation:
         return
     try:
         with transaction.atomic():
@@ -169,8 +188,15 @@ def _store(
                     "figures": json.dumps(computed, ensure_ascii=False),
                     "computed_at": timezone.now(),
                     "seconds": round(took, 3),
+                    "counting_since": None,
                 },
             )
+            extra = list(
+                Figures.objects.exclude(key__in=_KEPT)
+                .order_by("-computed_at")
+                .values_list("pk", flat=True)[FILTERED_KEPT:]
+            )
+            Figures.objects.filter(pk__in=extra).delete()
     except IntegrityError:  # another reader stored the same figures first
         pass
 

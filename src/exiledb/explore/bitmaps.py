@@ -15,8 +15,9 @@ the access policy), so it holds nothing the public index does not. Bit positions
 a rebuild numbers rows from 1, and refreshed rows take ids after the largest, so the bitmaps
 are as long as the largest id (a few hundred kilobytes each at a million incidents).
 
-Loading takes about 0.2 s per 100,000 index rows; each worker process loads once per index
-generation (after an edit, its first reader waits for it).
+Each worker process loads them once per index generation (after an edit, its first reader of
+the list waits for it): 2.8 s on SQLite and 5.1 s on PostgreSQL for the 761,528 rows of a
+million-incident collection (bench/bench_explore.py, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ import threading
 from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import Entry, EntryValue
 
@@ -202,6 +204,21 @@ def _ids(grouped: str | list[int] | None) -> list[int]:
     return list(grouped)
 
 
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Read every query of a load from one state of the index, so that a refresh committed
+    half-way cannot leave rows in the order without their facets (SQLite: one read
+    transaction; PostgreSQL: REPEATABLE READ). Inside a caller's transaction, that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def load(generation: str) -> Bitmaps:
     """Read the index into bitmaps. The database groups the ids by facet value (one grouped
     query per facet, read from an index); Python only sets the bits."""
@@ -215,7 +232,7 @@ def load(generation: str) -> Bitmaps:
         return f"GROUP_CONCAT({column})"
 
     values: dict[str, dict[str, int]] = {}
-    with connection.cursor() as cursor:
+    with _one_snapshot(), connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {entry}")  # noqa: S608 - names from the models
         size = (cursor.fetchone()[0] or 0) + 1
         # Oldest first, as both engines read the (date_earliest, id) index; undated rows come

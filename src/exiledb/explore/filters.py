@@ -301,10 +301,6 @@ class Query:
                     )
         return Selection(self, maps, mask)
 
-    def counts(self, generation: str) -> dict[str, Any]:
-        """{"total": n, "facets": {param: {value: n}}} for the matching rows."""
-        return self.selection(generation).counts()
-
 
 @dataclass
 class Selection:

@@ -115,7 +115,7 @@ def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
 def written(ids: Sequence[int]) -> None:
     """Rows with these ids were inserted: index their text."""
     if _vendor() == "postgresql" or not ids:
-        return  # the expression index follows the table
+        return  # the stored tsvector column and its index follow the table
     with connection.cursor() as cursor:
         for chunk in _chunks(ids):
             marks = ",".join("%s" for _ in chunk)

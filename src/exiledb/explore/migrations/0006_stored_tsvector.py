@@ -4,6 +4,9 @@ The expression index made PostgreSQL parse a row's text again whenever it checke
 every match of a lossy bitmap, and for every row when a search is narrowed to the rows other
 filters keep (exiledb.explore.fulltext.ids). The stored column is computed once, when the row
 is written. SQLite's FTS5 table is unchanged.
+
+The column depends on explore_entry.text: a later migration that alters that column must drop
+the column (and its index) first and add them back after.
 """
 
 from django.db import migrations
