@@ -40,6 +40,7 @@ from exiledb.cases.models import (
 from exiledb.explore import filters, index
 from exiledb.explore.models import Entry
 from exiledb.ingest import serialize
+from exiledb.names.lookup import spelled_like
 from exiledb.vocab import COUNTRIES, codebook
 
 from . import schemas
@@ -400,7 +401,7 @@ def _filtered(
                 origin_country__in=_checked("origin", [v.upper() for v in values], COUNTRIES)
             )
         if q:
-            qs = qs.filter(_person_search(q, persona))
+            qs = qs.filter(_person_search(q, persona, qs))
     elif kind == "sources":
         if values := _checked("type", _values(params, "type"), codebook.SOURCE_TYPES):
             qs = qs.filter(type__in=values)
@@ -431,16 +432,20 @@ def _filtered(
     return qs
 
 
-def _person_search(q: str, persona: Persona) -> Q:
-    """A spelling or the display name contains the text. For the public only the spellings
-    of people who may be named count (the others are found by their public name, which the
-    list shows)."""
+def _person_search(q: str, persona: Persona, among: QuerySet[Any]) -> Q:
+    """A spelling or the display name contains the text, or is another spelling of it
+    (exiledb.names: "Khodoydodova" and "Худойдодова" find Shabnam Khudoydodova), as the site's
+    and the editor's searches match. For the public only the spellings of people who may be
+    named count (the others are found by their public name, which the list shows)."""
     names = Name.objects.filter(value__icontains=q)
     shown = Q(display_name__icontains=q)
+    nameable = among
     if persona.public:
         names = names.filter(person__may_be_named=True, person__is_minor=False)
         shown &= Q(may_be_named=True, is_minor=False)
-    return shown | Q(pk__in=names.values("person"))
+        nameable = among.filter(may_be_named=True, is_minor=False)
+    like = spelled_like(nameable, q)
+    return shown | Q(pk__in=names.values("person")) | Q(pk__in=like)
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ The review workflow (status buttons, the queue) is in `review.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 from django import forms
@@ -27,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from exiledb import names as person_names
 from exiledb.access import audit
 from exiledb.access.policy import (
     DRAFT,
@@ -54,6 +52,7 @@ from exiledb.cases.models import (
     Residence,
     Source,
 )
+from exiledb.names.lookup import spelled_like
 from exiledb.vocab import codebook
 
 from . import forms as ef
@@ -388,23 +387,6 @@ class PersonCitationInline(CitationInline):
     fk_name = "person"
 
 
-def _spelled_like(persons: QuerySet[Any], term: str) -> list[Any]:
-    """The ids of the persons among `persons` whose display name or a recorded spelling is a
-    spelling of the search (exiledb.names.contains). Reads every spelling of those persons:
-    fine for a collection of some thousand persons; a stored key column would serve more."""
-    if sum(len(w) for w in person_names.tokens(term)) < 3:
-        return []
-    found: set[Any] = set()
-    for pk, value in chain(
-        # a descriptive display name ("daughter of ...") names someone else: not a spelling
-        persons.filter(name_known=True).values_list("pk", "display_name"),
-        Name.objects.filter(person__in=persons).values_list("person_id", "value"),
-    ):
-        if pk not in found and person_names.contains(value, term):
-            found.add(pk)
-    return list(found)
-
-
 @admin.register(Person)
 class PersonAdmin(EditorAdmin):
     form = ef.PersonForm
@@ -464,7 +446,7 @@ class PersonAdmin(EditorAdmin):
         # Also the persons with a spelling of the search (the list and every autocomplete of
         # a person, which asks this method): among `queryset`, so what the reader may see.
         qs, duplicates = super().get_search_results(request, queryset, search_term)
-        spelled = _spelled_like(queryset, search_term)
+        spelled = spelled_like(queryset, search_term)
         if not spelled:
             return qs, duplicates
         return (qs | queryset.filter(pk__in=spelled)).distinct(), True
