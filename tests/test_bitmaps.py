@@ -111,6 +111,21 @@ def test_counts_and_pages_agree_with_the_database(collection, monkeypatch, list_
             assert got == want, (params, start)
 
 
+def test_the_maps_counts_from_bitmaps_are_the_databases(collection):
+    from exiledb.public import mapview
+
+    rng = random.Random(3)
+    words = common_words()
+    ids = sorted(Entry.objects.values_list("id", flat=True))
+    generation = index.fresh()
+    queries = [{}] + [random_query(rng, words, ids) for _ in range(60)]
+    for params in queries:
+        query = filters.Query.parse(params)
+        got = mapview.selection_counts(query.selection(generation))
+        want = mapview.counts(query.entries())
+        assert got == want, params
+
+
 def test_the_whole_order_in_both_directions(collection):
     generation = index.fresh()
     for sort in ("-date", "date"):
