@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from exiledb import names
 from exiledb.access.policy import PUBLIC, Publication, published_incidents
@@ -70,16 +70,16 @@ def cases_among(person_ids: Iterable[str]) -> set[str]:
     through an incident outside a page's scope)."""
     ids = list(person_ids)
     out: set[str] = set()
+    # Two lookups from the persons' indexes, each involvement's incident checked by its key:
+    # an OR of the two, or `incident IN (every published incident)`, made the engines walk
+    # the published incidents instead (3 s per page at a million incidents).
+    published = Exists(published_incidents().filter(pk=OuterRef("incident")))
     for start in range(0, len(ids), 400):
         chunk = ids[start : start + 400]
-        rows = Involvement.objects.filter(incident__in=published_incidents()).filter(
-            Q(role="target", person__in=chunk) | Q(linked_exile__in=chunk)
-        )
-        for role, person, exile in rows.values_list("role", "person", "linked_exile"):
-            if role == "target" and person is not None and str(person) in chunk:
-                out.add(str(person))
-            if exile is not None and str(exile) in chunk:
-                out.add(str(exile))
+        targets = Involvement.objects.filter(published, role="target", person__in=chunk)
+        exiles = Involvement.objects.filter(published, linked_exile__in=chunk)
+        out.update(str(pk) for pk in targets.values_list("person", flat=True))
+        out.update(str(pk) for pk in exiles.values_list("linked_exile", flat=True))
     return out
 
 
